@@ -20,6 +20,7 @@ class Cell:
     rowspan: int = 1
     colspan: int = 1
     page: int | None = None  # 1-based page, None for formats without pages
+    confidence: float | None = None  # OCR confidence of the cell text (None when not OCR'd)
 
 
 @dataclass
