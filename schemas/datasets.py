@@ -76,6 +76,17 @@ DATASETS: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("message", _S, "what went wrong and what to do"),
         ("report_id", _S, "sha256 of the bytes, when they could be read"),
     ],
+    "legacy_statistics": [
+        ("report_id", _S, "report (pre-2019 statistics table, FORMAT.md §3)"),
+        ("label", _S, "printed row label (whitespace removed)"),
+        ("column", _S, "year (本年度/本期) or cumulative (历年累计), else the printed header"),
+        ("value", _F, "number as printed; null if blank or not a number"),
+        ("unit", _S, "计量单位 as printed (条, 件, 元)"),
+        ("raw", _S, "cell text as printed"),
+        ("page", _I, "1-based page"),
+        ("legacy_mapping", _S, "analogue in the 2019/2021 templates, dataset.row.col (schemas/legacy.py)"),
+        ("parent", _S, "label of the total this row is a part of (其中：1…)"),
+    ],
     "sections": [
         ("report_id", _S, "report"),
         ("number", _I, "1..6 (一…六)"),
@@ -104,6 +115,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "findings": ("report_id", "rule", "message"),
     "failures": ("source", "stage"),
     "sections": ("report_id", "number"),
+    "legacy_statistics": ("report_id", "label", "column"),
     "claims": ("report_id", "kind", "quote"),
 }
 
