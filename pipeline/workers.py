@@ -1,0 +1,132 @@
+"""Run one job per document in worker processes with a time and a memory cap.
+
+Why processes: a native crash (segfault in a PDF or OCR library), a runaway allocation or an
+endless loop must cost ONE document, not the night's batch. ``concurrent.futures`` pools are
+unusable for that: one dead worker breaks the whole pool. Here each worker is a long-lived
+process fed through a pipe; a worker that dies, overruns its time or hits its memory cap is
+killed, the job is reported as failed, and a fresh worker takes its place.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Callable, Iterable, Iterator
+
+DEFAULT_TIMEOUT_S = 300.0  # per document
+DEFAULT_MEMORY_MB = 2048  # address-space cap per worker
+
+
+@dataclass
+class JobResult:
+    index: int  # position of the job in the input
+    ok: bool
+    value: Any = None  # the function's return value when ok
+    error: str | None = None  # exception class, "Timeout", "MemoryLimit" or "WorkerCrash"
+    message: str | None = None
+
+
+def _limit_memory(memory_mb: int | None) -> None:
+    if not memory_mb:
+        return
+    try:
+        import resource
+
+        cap = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    except (ImportError, ValueError, OSError):  # not available on this platform
+        pass
+
+
+def _worker_main(conn: Connection, fn: Callable, memory_mb: int | None) -> None:
+    _limit_memory(memory_mb)
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    while True:
+        try:
+            msg = conn.recv()
+        except EOFError:
+            return
+        if msg is None:
+            return
+        index, arg = msg
+        try:
+            conn.send(JobResult(index, True, fn(arg)))
+        except MemoryError:
+            conn.send(JobResult(index, False, error="MemoryLimit",
+                                message=f"document needed more than the {memory_mb} MB memory cap"))
+        except BaseException as e:  # noqa: BLE001 - the worker must answer whatever happened
+            conn.send(JobResult(index, False, error=type(e).__name__, message=str(e)[:2000]))
+
+
+class _Worker:
+    def __init__(self, ctx, fn, memory_mb):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, fn, memory_mb), daemon=True)
+        self.proc.start()
+        child.close()
+        self.job: int | None = None
+        self.started = 0.0
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+def run_isolated(fn: Callable[[Any], Any], args: Iterable[Any], *, workers: int | None = None,
+                 timeout_s: float = DEFAULT_TIMEOUT_S, memory_mb: int | None = DEFAULT_MEMORY_MB
+                 ) -> Iterator[JobResult]:
+    """Yield a JobResult per arg (in completion order). ``fn`` must be importable (picklable)."""
+    jobs = list(args)
+    if not jobs:
+        return
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    n = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    pool = [_Worker(ctx, fn, memory_mb) for _ in range(n)]
+    pending = list(enumerate(jobs))[::-1]
+    done = 0
+    try:
+        while done < len(jobs):
+            for w in pool:
+                if w.job is None and pending:
+                    w.job, arg = pending.pop()
+                    w.started = time.monotonic()
+                    w.conn.send((w.job, arg))
+            busy = [w for w in pool if w.job is not None]
+            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=0.5)
+            now = time.monotonic()
+            for i, w in enumerate(pool):
+                if w.job is None:
+                    continue
+                result = None
+                if w.conn in ready:
+                    try:
+                        result = w.conn.recv()
+                    except (EOFError, OSError):
+                        result = None
+                if result is None and (w.proc.sentinel in ready or not w.proc.is_alive()):
+                    code = w.proc.exitcode
+                    result = JobResult(w.job, False, error="WorkerCrash",
+                                       message=f"worker process died (exit code {code}) while reading this document")
+                elif result is None and now - w.started > timeout_s:
+                    result = JobResult(w.job, False, error="Timeout",
+                                       message=f"document took longer than the {timeout_s:g} s time cap")
+                if result is None:
+                    continue
+                done += 1
+                failed_hard = result.error in ("WorkerCrash", "Timeout", "MemoryLimit")
+                w.job = None
+                if failed_hard:  # never reuse a worker that crashed, overran or ran out of memory
+                    w.kill()
+                    pool[i] = _Worker(ctx, fn, memory_mb)
+                yield result
+    finally:
+        for w in pool:
+            try:
+                w.conn.send(None)
+            except (OSError, BrokenPipeError):
+                pass
+            w.kill()
