@@ -1,0 +1,208 @@
+"""Report metadata from a Document: title, agency, year, template, sections.
+
+- Title/agency/year: the report names itself in its title ("北京市西城区什刹海街道2024年政府信息公开
+  工作年度报告", "2019年上海市人民政府办公厅政府信息公开工作年度报告"); PDFs often break it over two
+  lines ("淮安市洪泽区人民政府" / "2024 年政府信息公开工作年度报告") and carry junk metadata titles, so
+  the candidates are the document title and the whitespace-free head of the text.
+- Template: from header labels (schemas/labels.py TEMPLATE_MARKERS), never from the year.
+- Sections: headings 一…六 (or 1、…6、) whose keyword agrees with the numeral, in increasing
+  order, so table-internal "一、本年新收…四、结转下年度继续办理" and sub-headings "（一）" never match.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from extractors.document import Document
+from extractors.model import Section
+from extractors.tables import norm
+from schemas import labels as L
+
+_WS = re.compile(r"[\s\u00a0\u3000]+")
+_TITLE_WORDS = "|".join(re.escape(w) for w in sorted(L.REPORT_TITLE_WORDS, key=len, reverse=True))
+# agency before the year: "平潭综合实验区2021年度政府信息公开工作年度报告"
+_AGENCY_YEAR = re.compile(r"(?P<agency>[^\d，。；：:（）()《》“”]{2,40}?)[（(]?(?P<year>(?:19|20)\d{2})年度?[）)]?"
+                          r"(?:政府)?(?:信息公开|政务公开)")
+# year before the agency: "2019年上海市人民政府办公厅政府信息公开工作年度报告"
+_YEAR_AGENCY = re.compile(r"(?P<year>(?:19|20)\d{2})年度?(?P<agency>[^\d，。；：:（）()《》“”]{2,40}?)"
+                          r"(?:政府信息公开|信息公开|政务公开)(?:工作)?年度?报告")
+_PERIOD = re.compile(r"((?:19|20)\d{2})年1月1日")
+_YEAR = re.compile(r"((?:19|20)\d{2})年")
+_AGENCY_NOISE = re.compile(r"^(?:标题|当前位置|首页)[:：]?")
+
+
+def compact(text: str) -> str:
+    return _WS.sub("", text or "")
+
+
+def head_text(doc: Document, n_chars: int = 400) -> str:
+    """Whitespace-free start of the narrative (where the title lives)."""
+    out, size = [], 0
+    for text, _ in doc.iter_text():
+        c = compact(text)
+        out.append(c)
+        size += len(c)
+        if size >= n_chars:
+            break
+    return "".join(out)[: n_chars * 2]
+
+
+@dataclass
+class TitleInfo:
+    title: str | None
+    agency: str | None
+    year: int | None
+
+
+def _clean_agency(agency: str) -> str:
+    agency = _AGENCY_NOISE.sub("", agency)
+    # crawler chrome before the title ("…年报平潭综合实验区"): keep what follows the last separator
+    agency = re.split(r"[_|｜>＞»\]】]", agency)[-1]
+    return agency.strip(" -—_")
+
+
+def _match_title(text: str) -> TitleInfo | None:
+    # Agency before the year is the common form; "2019年<agency>政府信息公开…" only when nothing precedes.
+    for rx in (_AGENCY_YEAR, _YEAR_AGENCY):
+        m = rx.search(text)
+        if m:
+            agency = _clean_agency(m.group("agency"))
+            if len(agency) < 2 or agency in ("政府", "本年", "年度"):
+                continue
+            title_end = re.search(_TITLE_WORDS, text[m.start():])
+            title = text[m.start(): m.start() + title_end.end()] if title_end else text[m.start(): m.end()]
+            return TitleInfo(title, agency or None, int(m.group("year")))
+    return None
+
+
+def title_info(doc: Document) -> TitleInfo:
+    candidates = [compact(doc.title or "")] + [compact(p.text) for p in doc.paragraphs[:8]] + [head_text(doc)]
+    for cand in candidates:
+        if cand and re.search(_TITLE_WORDS, cand):
+            info = _match_title(cand[:300])
+            if info:
+                if info.title and not info.title.startswith(info.agency or "") and info.agency:
+                    info.title = info.title[info.title.find(info.agency):] if info.agency in info.title else info.title
+                break
+    else:
+        info = TitleInfo(None, None, None)
+    if info.year is None:
+        info.year = report_year(doc)
+    return info
+
+
+def report_year(doc: Document) -> int | None:
+    text = compact(doc.text)
+    m = _PERIOD.search(text)
+    if m:
+        return int(m.group(1))
+    years = Counter(int(y) for y in _YEAR.findall(text[:3000]))
+    return years.most_common(1)[0][0] if years else None
+
+
+def is_notice_title(title: str | None) -> bool:
+    """A notice ABOUT annual reports (关于印发…格式的通知) rather than a report."""
+    t = compact(title or "")
+    return bool(t) and (t.startswith("关于") or any(w in t for w in L.NOTICE_TITLE_WORDS)) \
+        and not re.search(r"(?:19|20)\d{2}年度?(?:政府)?信息公开(?:工作)?年度?报告$", t)
+
+
+def looks_like_report(doc: Document) -> bool:
+    """The title or head clearly says 政府信息公开(工作)年度报告 (used when no table decides)."""
+    cands = [doc.title or "", head_text(doc)]
+    return any(re.search(_TITLE_WORDS, compact(c)) for c in cands)
+
+
+# ---- template --------------------------------------------------------------------------------------
+def marker_counts(doc: Document) -> dict[str, int]:
+    """How many distinct template markers occur in table cells (and, failing that, in the text)."""
+    cells = "|".join(norm(c.text) for t in doc.tables for c in t.cells)
+    source = cells if cells.strip("|") else norm(doc.text)
+    return {tpl: sum(1 for m in marks if m in source) for tpl, marks in L.TEMPLATE_MARKERS.items()}
+
+
+def detect_template(doc: Document) -> str | None:
+    """'2021', '2019', 'pre2019' or None (nothing recognised). 2021 markers win over 2019 ones:
+    reports mixing layouts (a 2021 表二 with the single 2019 （六） row) are 2021 reports."""
+    counts = marker_counts(doc)
+    if counts["2021"]:
+        return "2021"
+    if counts["2019"]:
+        return "2019"
+    if counts["pre2019"]:
+        return "pre2019"
+    text = norm(doc.text)
+    cells = "".join(norm(c.text) for t in doc.tables for c in t.cells)
+    has_t3 = any(m in cells or m in text for m in L.APPLICATIONS_PRESENT_MARKERS)
+    if not has_t3 and "依申请" in text and looks_like_report(doc):
+        return "pre2019"
+    return None
+
+
+# ---- sections --------------------------------------------------------------------------------------
+_HEADING = re.compile(r"^\s*(?P<num>[一二三四五六七]|[1-7])\s*[、.．，,:：]\s*(?P<rest>.*)$", re.S)
+_INLINE_HEADING = re.compile(r"(?:^|(?<=[。；;！!？?]))\s*(?P<num>[一二三四五六七])、(?P<rest>[^。；]{2,40})")
+
+
+def _section_number(num: str, rest: str, template: str) -> int | None:
+    n = L.SECTION_NUMERALS.get(num) or (int(num) if num.isdigit() else None)
+    if n is None or n > 6:
+        return None
+    words = (L.SECTION_KEYWORDS_PRE2019 if template == "pre2019" else L.SECTION_KEYWORDS).get(n, ())
+    head = norm(rest)[:30]
+    return n if any(w in head for w in words) else None
+
+
+def _heading_title(num: str, rest: str) -> str:
+    first = rest.strip().split("\n")[0]
+    first = re.split(r"[。；]", first)[0]
+    return f"{num}、{first.strip()}"[:40]
+
+
+def split_sections(doc: Document, template: str) -> list[Section]:
+    """Sections 一…六 from the narrative paragraphs (tables excluded)."""
+    paras = [(t, p) for t, p in doc.iter_text() if t and t.strip()]
+    if len(paras) <= 3 and sum(len(t) for t, _ in paras) > 2000:
+        return _split_inline(" ".join(t for t, _ in paras), paras[0][1] if paras else None, template)
+    sections: list[Section] = []
+    body: list[str] = []
+    last = 0
+    for text, page in paras:
+        m = _HEADING.match(text)
+        n = None
+        if m and len(compact(text)) <= 60:
+            n = _section_number(m.group("num"), m.group("rest"), template)
+        if n is not None and n > last:
+            if sections:
+                sections[-1].text = "\n".join(body)
+            sections.append(Section(n, " ".join(text.split()), "", page))
+            body, last = [], n
+        elif sections:
+            body.append(text)
+    if sections:
+        sections[-1].text = "\n".join(body)
+    return sections
+
+
+def _split_inline(text: str, page: int | None, template: str) -> list[Section]:
+    """Flat text (one paragraph): headings appear mid-stream after a sentence end."""
+    marks: list[tuple[int, int, int, str]] = []  # (start, body_start, number, title)
+    last = 0
+    for m in _INLINE_HEADING.finditer(text):
+        n = _section_number(m.group("num"), m.group("rest"), template)
+        if n is None or n <= last:
+            continue
+        words = (L.SECTION_KEYWORDS_PRE2019 if template == "pre2019" else L.SECTION_KEYWORDS)[n]
+        rest = m.group("rest")
+        cut = max((rest.find(w) + len(w) for w in words if w in rest), default=len(rest))
+        # extend the title over the usual endings ("情况", "事项")
+        tail = re.match(r"[^0-9，。]{0,12}?(?:情况|事项)", rest[cut:])
+        cut += tail.end() if tail else 0
+        marks.append((m.start("num"), m.start("rest") + cut, n, f"{m.group('num')}、{rest[:cut]}"))
+        last = n
+    out = []
+    for i, (start, body_start, n, title) in enumerate(marks):
+        end = marks[i + 1][0] if i + 1 < len(marks) else len(text)
+        out.append(Section(n, title, text[body_start:end].strip(), page))
+    return out
