@@ -1,0 +1,280 @@
+"""PDF with a text layer -> Document (pdfplumber).
+
+Each page is parsed once: its visible ruling gives the tables (``pdf_tables``), the characters
+outside every table cell give text lines, and lines become paragraphs. Tables that run over a
+page break are joined into one Table. Page numbers ("- 3 -") are page furniture: they go to
+``meta["furniture"]``, not into the text, so a sentence cut by a page break reads as one.
+
+Pages without any text are listed in ``meta["pages_without_text"]``; a PDF with no text at all
+is a scan and raises ReadError (OCR is a separate step).
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from extractors.base import sha256_hex
+from extractors.document import Document, Paragraph, Table
+from extractors.errors import ReadError, ResourceLimit
+from extractors.pdf_tables import (
+    PageTable, build_table, can_continue, find_page_tables, is_visible_ruling, starts_new_item,
+)
+
+MAX_PAGES = 2000
+FURNITURE_ZONE = 0.09  # top/bottom share of the page where page numbers live
+PAGE_NUMBER_RE = re.compile(
+    r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?$|^\d+\s*/\s*\d+$"
+    r"|^[-—–－\s]*[A-Za-z]*\s*\d{1,4}\s*[A-Za-z]*[-—–－\s]*$")
+SECTION_HEADING_RE = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
+BOLD_FONT_RE = re.compile(r"bold|black|heavy|黑体|Hei", re.I)
+
+for _name in ("pdfminer", "pdfplumber"):  # pdfminer warns loudly about harmless font quirks
+    logging.getLogger(_name).setLevel(logging.ERROR)
+
+
+@dataclass
+class Line:
+    text: str
+    page: int
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+
+
+@dataclass
+class PageContent:
+    number: int
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    tables: list[PageTable] = field(default_factory=list)
+    furniture: list[str] = field(default_factory=list)
+    has_text: bool = False
+
+
+# ---------------------------------------------------------------- one page
+
+def _in_any_cell(obj: dict, tables: list[PageTable]) -> bool:
+    cx = (obj["x0"] + obj["x1"]) / 2
+    cy = (obj["top"] + obj["bottom"]) / 2
+    for t in tables:
+        if t.x0 <= cx <= t.x1 and t.top <= cy <= t.bottom:
+            if any(c.x0 <= cx <= c.x1 and c.top <= cy <= c.bottom for c in t.cells):
+                return True
+    return False
+
+
+def _line_from(raw: dict, page: int) -> Line:
+    chars = [c for c in raw["chars"] if c["text"].strip()]
+    sizes = sorted(round(c["size"], 1) for c in chars) or [0.0]
+    # Bold only when the whole line is: a run-in heading "（五）…情况。" followed by body text
+    # on the same line is a body line.
+    bold = bool(chars) and all(BOLD_FONT_RE.search(c.get("fontname", "")) for c in chars)
+    return Line(raw["text"], page, raw["x0"], raw["x1"], raw["top"], raw["bottom"],
+                sizes[len(sizes) // 2], bold)
+
+
+def read_page(page) -> PageContent:
+    number = page.page_number
+    content = PageContent(number, float(page.height))
+    content.has_text = any(c["text"].strip() for c in page.chars)
+    if not content.has_text:
+        return content
+    ruled = page.filter(is_visible_ruling)
+    has_ruling = any(o for o in ruled.lines) or any(o for o in ruled.rects) or any(o for o in ruled.curves)
+    if has_ruling:  # table finding is the slow part: only where something is ruled
+        content.tables = find_page_tables(ruled, number)
+    text_page = page.filter(lambda o: o.get("object_type") != "char" or not _in_any_cell(o, content.tables)) \
+        if content.tables else page
+    zone = FURNITURE_ZONE * content.height
+    for raw in text_page.extract_text_lines(return_chars=True, strip=True):
+        text = raw["text"]
+        if not text.strip():
+            continue
+        in_margin = raw["top"] < zone or raw["bottom"] > content.height - zone
+        if in_margin and PAGE_NUMBER_RE.match(text.strip()):
+            content.furniture.append(text.strip())
+            continue
+        content.lines.append(_line_from(raw, number))
+    return content
+
+
+# ---------------------------------------------------------------- lines -> paragraphs
+
+@dataclass
+class Layout:
+    """Document-wide body metrics, so one short page does not skew the paragraph rules."""
+    body_size: float
+    left: float
+    right: float
+
+    @classmethod
+    def of(cls, lines: list[Line]) -> "Layout":
+        if not lines:
+            return cls(12.0, 0.0, 0.0)
+        weight = Counter()
+        for ln in lines:
+            weight[round(ln.size)] += len(ln.text)
+        body = weight.most_common(1)[0][0]
+        body_lines = [ln for ln in lines if round(ln.size) == body] or lines
+        left = Counter(round(ln.x0) for ln in body_lines).most_common(1)[0][0]
+        right = Counter(round(ln.x1) for ln in body_lines).most_common(1)[0][0]
+        return cls(float(body), float(left), float(right))
+
+
+def _starts_paragraph(prev: Line, cur: Line, lay: Layout) -> bool:
+    size = max(cur.size, lay.body_size, 1.0)
+    if abs(cur.size - prev.size) > 0.15 * max(cur.size, prev.size):
+        return True
+    if cur.bold != prev.bold:
+        return True
+    if starts_new_item(cur.text):
+        return True
+    if cur.x0 > lay.left + 0.9 * size:  # indented first line
+        return True
+    if prev.x1 < lay.right - 1.5 * size:  # previous line stops short of the margin
+        return True
+    if cur.page == prev.page and cur.top - prev.bottom > 1.6 * size:  # blank space between
+        return True
+    return False
+
+
+def _join_lines(a: str, b: str) -> str:
+    """Chinese wraps mid-word and mid-number: join with nothing, except between Latin words."""
+    if a and b and a[-1].isascii() and a[-1].isalpha() and b[0].isascii() and b[0].isalpha():
+        return a + " " + b
+    return a + b
+
+
+def _style(lines: list[Line], text: str, lay: Layout) -> str | None:
+    if lines[0].size > 1.2 * lay.body_size:
+        return "title"
+    if len(text) <= 40 and (SECTION_HEADING_RE.match(text) or lines[0].bold) and text[-1:] not in "。；;":
+        return "heading"
+    return None
+
+
+# ---------------------------------------------------------------- the reader
+
+def _open(data: bytes, source: str):
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect, PDFEncryptionError
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        n_pages = len(pdf.pages)
+    except Exception as exc:  # pdfplumber wraps pdfminer errors; unwrap for the message
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+        if isinstance(inner, PDFPasswordIncorrect) or isinstance(exc, PDFPasswordIncorrect):
+            raise ReadError("encrypted PDF (password required)", source=source) from exc
+        if isinstance(inner, PDFEncryptionError):
+            raise ReadError(f"encrypted PDF (unsupported encryption: {inner})", source=source) from exc
+        reason = str(inner) or type(inner).__name__
+        raise ReadError(f"cannot parse PDF: {reason}", source=source) from exc
+    return pdf, n_pages
+
+
+def _title(pdf_meta: dict, paragraphs: list[Paragraph]) -> str | None:
+    titles = []
+    for p in paragraphs:
+        if p.style == "title":
+            titles.append(p.text)
+        elif titles:
+            break
+    if titles:
+        return "".join(titles)
+    for p in paragraphs:
+        if "年度报告" in p.text and len(p.text) <= 80:
+            return p.text
+    return None
+
+
+class PdfReader:
+    format = "pdf"
+    extensions = (".pdf",)
+
+    def sniff(self, data: bytes, name: str) -> bool:
+        return b"%PDF" in data[:1024]
+
+    def read(self, data: bytes, source: str) -> Document:
+        pdf, n_pages = _open(data, source)
+        try:
+            if n_pages > MAX_PAGES:
+                raise ResourceLimit(f"PDF has {n_pages} pages, more than the cap of {MAX_PAGES}",
+                                    source=source)
+            pages = []
+            for page in pdf.pages:
+                try:
+                    pages.append(read_page(page))
+                except (ReadError, MemoryError):
+                    raise
+                except Exception as exc:
+                    raise ReadError(f"cannot read page {page.page_number}: {exc}", source=source) from exc
+                finally:
+                    page.close()  # drop the page's parsed objects: memory stays flat on long PDFs
+        finally:
+            pdf.close()
+        without_text = [p.number for p in pages if not p.has_text]
+        if pages and len(without_text) == len(pages):
+            raise ReadError("no text layer (scanned PDF); OCR needed", source=source)
+        if not pages:
+            raise ReadError("PDF has no pages", source=source)
+        doc = Document(source=source, format=self.format, sha256=sha256_hex(data), n_pages=n_pages)
+        doc.blocks = assemble_blocks(pages)
+        doc.title = _title({}, doc.paragraphs)
+        doc.meta["pages_without_text"] = without_text
+        doc.meta["furniture"] = [{"page": p.number, "text": t} for p in pages for t in p.furniture]
+        return doc
+
+
+def assemble_blocks(pages: list[PageContent]) -> list:
+    """Reading order over all pages: paragraphs from lines, tables joined over page breaks."""
+    items: list[tuple[str, object]] = []
+    for p in pages:
+        page_items = [(ln.top, "line", ln) for ln in p.lines] + [(t.top, "table", t) for t in p.tables]
+        page_items.sort(key=lambda it: (it[0], it[1] == "line"))
+        items.extend((kind, obj) for _, kind, obj in page_items)
+    lay = Layout.of([obj for kind, obj in items if kind == "line"])
+
+    blocks: list = []
+    table_parts: list[PageTable] = []
+    para_lines: list[Line] = []
+
+    def flush_paragraph() -> None:
+        if para_lines:
+            text = ""
+            for ln in para_lines:
+                text = _join_lines(text, ln.text)
+            blocks.append(Paragraph(text=text, page=para_lines[0].page, style=_style(para_lines, text, lay)))
+            para_lines.clear()
+
+    def flush_table() -> None:
+        if table_parts:
+            blocks.append(build_table(list(table_parts)))
+            table_parts.clear()
+
+    for kind, obj in items:
+        if kind == "table":
+            flush_paragraph()
+            if table_parts and not can_continue(table_parts[-1], obj):
+                flush_table()
+            table_parts.append(obj)
+        else:
+            flush_table()
+            if para_lines and _starts_paragraph(para_lines[-1], obj, lay):
+                flush_paragraph()
+            para_lines.append(obj)
+    flush_paragraph()
+    flush_table()
+    return blocks
+
+
+READER = PdfReader()
+
+
+__all__ = ["READER", "MAX_PAGES", "PdfReader", "Table"]
