@@ -29,6 +29,7 @@ PAGE_NUMBER_RE = re.compile(
     r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?$|^\d+\s*/\s*\d+$"
     r"|^[-—–－\s]*[A-Za-z]*\s*\d{1,4}\s*[A-Za-z]*[-—–－\s]*$")
 SECTION_HEADING_RE = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
+CID_GLYPH_RE = re.compile(r"^\(cid:\d+\)$")
 BOLD_FONT_RE = re.compile(r"bold|black|heavy|黑体|Hei", re.I)
 
 for _name in ("pdfminer", "pdfplumber"):  # pdfminer warns loudly about harmless font quirks
@@ -82,7 +83,10 @@ def _line_from(raw: dict, page: int) -> Line:
 def read_page(page) -> PageContent:
     number = page.page_number
     content = PageContent(number, float(page.height))
-    content.has_text = any(c["text"].strip() for c in page.chars)
+    # "(cid:123)" is what pdfminer gives for glyphs it cannot map to Unicode: not a text layer.
+    visible = [c["text"] for c in page.chars if c["text"].strip()]
+    real = sum(1 for t in visible if not CID_GLYPH_RE.match(t))
+    content.has_text = real > 0 and real >= 0.5 * len(visible)
     if not content.has_text:
         return content
     ruled = page.filter(is_visible_ruling)
