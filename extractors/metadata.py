@@ -70,8 +70,9 @@ def _match_title(text: str) -> TitleInfo | None:
             agency = _clean_agency(m.group("agency"))
             if len(agency) < 2 or agency in ("政府", "本年", "年度"):
                 continue
-            title_end = re.search(_TITLE_WORDS, text[m.start():])
-            title = text[m.start(): m.start() + title_end.end()] if title_end else text[m.start(): m.end()]
+            start = m.start("year") if rx is _YEAR_AGENCY else m.end("agency") - len(agency)
+            title_end = re.search(_TITLE_WORDS, text[start:])
+            title = text[start: start + title_end.end()] if title_end else text[start: m.end()]
             return TitleInfo(title, agency or None, int(m.group("year")))
     return None
 
@@ -82,8 +83,6 @@ def title_info(doc: Document) -> TitleInfo:
         if cand and re.search(_TITLE_WORDS, cand):
             info = _match_title(cand[:300])
             if info:
-                if info.title and not info.title.startswith(info.agency or "") and info.agency:
-                    info.title = info.title[info.title.find(info.agency):] if info.agency in info.title else info.title
                 break
     else:
         info = TitleInfo(None, None, None)
@@ -102,10 +101,12 @@ def report_year(doc: Document) -> int | None:
 
 
 def is_notice_title(title: str | None) -> bool:
-    """A notice ABOUT annual reports (关于印发…格式的通知) rather than a report."""
-    t = compact(title or "")
-    return bool(t) and (t.startswith("关于") or any(w in t for w in L.NOTICE_TITLE_WORDS)) \
-        and not re.search(r"(?:19|20)\d{2}年度?(?:政府)?信息公开(?:工作)?年度?报告$", t)
+    """A notice ABOUT annual reports (关于做好…年度报告编制工作的通知, 关于印发…格式的通知)."""
+    # only the title proper: portals append "_<column>_<site>" (a column may be called 通知公告)
+    t = re.split(r"[_|｜]", compact(title or ""))[0]
+    if not t:
+        return False
+    return any(w in t for w in L.NOTICE_TITLE_WORDS) or (t.startswith("关于") and not t.endswith("报告"))
 
 
 def looks_like_report(doc: Document) -> bool:
@@ -142,7 +143,11 @@ def detect_template(doc: Document) -> str | None:
 
 # ---- sections --------------------------------------------------------------------------------------
 _HEADING = re.compile(r"^\s*(?P<num>[一二三四五六七]|[1-7])\s*[、.．，,:：]\s*(?P<rest>.*)$", re.S)
-_INLINE_HEADING = re.compile(r"(?:^|(?<=[。；;！!？?]))\s*(?P<num>[一二三四五六七])、(?P<rest>[^。；]{2,40})")
+# a heading inside a flat paragraph: after a sentence end, "三、收到和处理…情况" (CJK numerals only)
+_INLINE_HEADING = re.compile(r"(?<=[。；;！!？?\d])\s*(?P<num>[一二三四五六])、(?=(?P<rest>[^。；]{2,40}))")
+# Arabic-numbered headings ("1、 总体情况", seed) collide with list items ("2.围绕…主动公开力度"):
+# accept them only with a heading-like ending.
+_HEADING_ENDING = re.compile(r"(?:情况|事项|措施|概述)$")
 
 
 def _section_number(num: str, rest: str, template: str) -> int | None:
@@ -150,59 +155,57 @@ def _section_number(num: str, rest: str, template: str) -> int | None:
     if n is None or n > 6:
         return None
     words = (L.SECTION_KEYWORDS_PRE2019 if template == "pre2019" else L.SECTION_KEYWORDS).get(n, ())
-    head = norm(rest)[:30]
+    # only the words before the first digit or next numeral count: flat text glues table-internal
+    # "四、结转下年度继续办理1000001" to the next heading "四、政府信息公开行政复议…"
+    head = norm(re.split(r"\d|[一二三四五六]、", rest, maxsplit=1)[0])[:30]
+    if num.isdigit() and not _HEADING_ENDING.search(head):
+        return None
     return n if any(w in head for w in words) else None
 
 
-def _heading_title(num: str, rest: str) -> str:
-    first = rest.strip().split("\n")[0]
-    first = re.split(r"[。；]", first)[0]
-    return f"{num}、{first.strip()}"[:40]
+def _inline_title_end(rest: str, n: int, template: str) -> int:
+    """Where an inline heading's title ends: after its keyword and a usual ending (情况/事项)."""
+    words = (L.SECTION_KEYWORDS_PRE2019 if template == "pre2019" else L.SECTION_KEYWORDS)[n]
+    cut = min((rest.find(w) + len(w) for w in words if w in rest), default=len(rest))
+    tail = re.match(r"[^0-9，。]{0,14}?(?:情况|事项|措施)", rest[cut:])
+    return cut + (tail.end() if tail else 0)
+
+
+def _segments(paras: list[tuple[str, int | None]], template: str) -> list[tuple[str, int | None, bool]]:
+    """Paragraphs, with flat paragraphs cut before each inline section heading (flag: was cut)."""
+    out: list[tuple[str, int | None, bool]] = []
+    for text, page in paras:
+        cuts = [m.start("num") for m in _INLINE_HEADING.finditer(text)
+                if _section_number(m.group("num"), m.group("rest"), template)]
+        bounds = [0] + cuts + [len(text)]
+        out.extend((text[a:b], page, bool(cuts)) for a, b in zip(bounds, bounds[1:]) if text[a:b].strip())
+    return out
 
 
 def split_sections(doc: Document, template: str) -> list[Section]:
-    """Sections 一…六 from the narrative paragraphs (tables excluded)."""
+    """Sections 一…六 from the narrative paragraphs (tables excluded), numbers increasing."""
     paras = [(t, p) for t, p in doc.iter_text() if t and t.strip()]
-    if len(paras) <= 3 and sum(len(t) for t, _ in paras) > 2000:
-        return _split_inline(" ".join(t for t, _ in paras), paras[0][1] if paras else None, template)
     sections: list[Section] = []
     body: list[str] = []
     last = 0
-    for text, page in paras:
+    for text, page, was_cut in _segments(paras, template):
         m = _HEADING.match(text)
-        n = None
-        if m and len(compact(text)) <= 60:
-            n = _section_number(m.group("num"), m.group("rest"), template)
+        n = _section_number(m.group("num"), m.group("rest"), template) if m else None
         if n is not None and n > last:
             if sections:
                 sections[-1].text = "\n".join(body)
-            sections.append(Section(n, " ".join(text.split()), "", page))
-            body, last = [], n
+            body = []
+            if len(compact(text)) <= 60 and not was_cut and "。" not in text:
+                title = " ".join(text.split())
+            else:  # heading followed by its body in the same paragraph
+                rest = m.group("rest")
+                cut = _inline_title_end(rest, n, template)
+                title = f"{m.group('num')}、{rest[:cut].strip()}"
+                body.append(rest[cut:].strip())
+            sections.append(Section(n, title, "", page))
+            last = n
         elif sections:
             body.append(text)
     if sections:
         sections[-1].text = "\n".join(body)
     return sections
-
-
-def _split_inline(text: str, page: int | None, template: str) -> list[Section]:
-    """Flat text (one paragraph): headings appear mid-stream after a sentence end."""
-    marks: list[tuple[int, int, int, str]] = []  # (start, body_start, number, title)
-    last = 0
-    for m in _INLINE_HEADING.finditer(text):
-        n = _section_number(m.group("num"), m.group("rest"), template)
-        if n is None or n <= last:
-            continue
-        words = (L.SECTION_KEYWORDS_PRE2019 if template == "pre2019" else L.SECTION_KEYWORDS)[n]
-        rest = m.group("rest")
-        cut = max((rest.find(w) + len(w) for w in words if w in rest), default=len(rest))
-        # extend the title over the usual endings ("情况", "事项")
-        tail = re.match(r"[^0-9，。]{0,12}?(?:情况|事项)", rest[cut:])
-        cut += tail.end() if tail else 0
-        marks.append((m.start("num"), m.start("rest") + cut, n, f"{m.group('num')}、{rest[:cut]}"))
-        last = n
-    out = []
-    for i, (start, body_start, n, title) in enumerate(marks):
-        end = marks[i + 1][0] if i + 1 < len(marks) else len(text)
-        out.append(Section(n, title, text[body_start:end].strip(), page))
-    return out

@@ -13,6 +13,7 @@ from extractors.document import Document
 from extractors.errors import NotAReport
 from extractors.metadata import detect_template, is_notice_title, looks_like_report, split_sections, title_info
 from extractors.model import Finding, Report, Value
+from extractors.numbers import parse_cell
 from extractors.tables import GridResult, extract_grid, norm
 from schemas import keys as K
 
@@ -28,7 +29,7 @@ def normalise(doc: Document) -> Report:
                     agency=info.agency, year=info.year, title=info.title, n_pages=doc.n_pages,
                     text=doc.text, meta={"reader": dict(doc.meta)})
     first_line = doc.title or next((p.text for p in doc.paragraphs if p.text.strip()), "")
-    if is_notice_title(first_line) and not looks_like_own_report(info):
+    if is_notice_title(first_line):
         raise NotAReport(f"not a 政府信息公开工作年度报告: the title reads like a notice ({first_line[:60]!r})",
                          source=doc.source)
     template = detect_template(doc)
@@ -55,19 +56,19 @@ def normalise(doc: Document) -> Report:
     return report
 
 
-def looks_like_own_report(info) -> bool:
-    """A title such as '…2021年政府信息公开工作年度报告' is a report even when it starts with 关于."""
-    return bool(info.title and info.agency and info.year and info.title.endswith("报告")
-                and "通知" not in info.title and "格式" not in info.title)
-
-
 def _fill_values(doc: Document, report: Report) -> None:
     template = report.template
     grid = extract_grid(doc.tables, template)
     report.findings.extend(grid.findings)
     method_note = None
     if not grid.rows_found and _looks_flat(doc):
-        solved = _solve_flat(doc.text, template)
+        try:
+            solved = _solve_flat(doc.text, template)
+        except Exception as e:  # noqa: BLE001 - a solver bug must not lose the rest of the report
+            solved = None
+            report.findings.append(Finding("flat_solver_error", "warning",
+                                           f"glued-digit solver failed: {type(e).__name__}: {e}",
+                                           {}, None, [], "extraction"))
         if solved is not None:
             values, findings = solved
             for v in values:
@@ -82,18 +83,24 @@ def _fill_values(doc: Document, report: Report) -> None:
                 {}, None, [], "extraction"))
     report.values = _complete(grid, template, report)
     expected = K.expected_cells(template)
-    missing = [(t, r, c) for t, cells in expected.items() for r, c in cells if (t, r, c) not in grid.values]
+    missing = [(t, r, c) for t, cells in expected.items() for r, c in cells
+               if (t, r, c) not in grid.values or _unresolved(grid.values[(t, r, c)])]
     if not grid.values:
         report.status = "failed"
     elif missing and not _mixed_other_only(missing, grid):
         report.status = "partial"
         report.findings.append(Finding(
-            "missing_cells", "warning", f"{len(missing)} expected cells of the {template} template not found",
+            "missing_cells", "warning", f"{len(missing)} expected cells of the {template} template not found or not resolved",
             {"missing": [f"{t}.{r}.{c}" for t, r, c in missing[:40]]}, None, [], "extraction"))
     else:
         report.status = "ok"
     if method_note:
         report.meta["values_method"] = method_note
+
+
+def _unresolved(v: Value) -> bool:
+    """Digits were printed but could not be placed (e.g. an ambiguous glued run): not a found cell."""
+    return v.value is None and parse_cell(v.raw).kind == "number"
 
 
 def _mixed_other_only(missing, grid: GridResult) -> bool:

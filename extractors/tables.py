@@ -47,6 +47,15 @@ class RowView:
     page: int | None
 
 
+_CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+def printed_label(texts: list[str]) -> str:
+    """Row label for provenance: cells joined by a space, line breaks and the spaces of vertically
+    stacked text ("三 、 本 年 度 办 理 结 果") removed between CJK characters."""
+    return " ".join(_CJK_GAP.sub("", " ".join(t.split())) for t in texts if t and t.strip())
+
+
 def row_views(tables: list[Table]) -> list[RowView]:
     out: list[RowView] = []
     for table in tables:
@@ -193,7 +202,7 @@ def extract_grid(tables: list[Table], template: str) -> GridResult:
     pending: list[str] = []  # a label-only row whose values come on the next row (label broken)
     for rv in row_views(tables):
         label_texts = [c.text for c in rv.labels]
-        label = " ".join(" ".join(t.split()) for t in label_texts)
+        label = printed_label(label_texts)
         if not rv.values or (not _has_number(rv.values) and len(rv.values) < 5):
             # header or label-only row: remember group context and a possible broken label
             if label_texts:
@@ -211,7 +220,7 @@ def extract_grid(tables: list[Table], template: str) -> GridResult:
                 continue
             if pending:
                 label_texts = pending
-                label = " ".join(" ".join(t.split()) for t in label_texts)
+                label = printed_label(label_texts)
         pending = []
         if not label_texts:
             continue
