@@ -1,0 +1,367 @@
+"""Numbers the narrative states about the tables (or about itself): ``extract_claims(report)``.
+
+Regex-based and deliberately narrow: every pattern is anchored on the wording real reports
+use (FORMAT.md §4.4) and returns the clause it matched as the quote, so a validator finding
+can show the reader exactly what the text says. Missing a claim costs a check; inventing one
+costs a false error, so when in doubt a pattern does not match.
+
+Text is normalised first: PDF text layers put spaces around numbers ("受理 17 件") and wrap
+lines mid-sentence, so spaces next to CJK characters are dropped and wrapped lines joined.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from extractors.model import Claim, Report
+
+# ---- numbers -----------------------------------------------------------------------------
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+NUM = r"(?P<n>\d+(?:[,，]\d{3})*(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)"
+PCT = r"(?P<p>\d+(?:\.\d+)?)\s*[%％]"
+COUNT_UNIT = r"(?P<u>件|项|起|宗|个|份|条)"
+
+
+def parse_number(text: str) -> float | None:
+    """Arabic ("1,234", "12.5") or small Chinese numerals ("两", "十二", "一百零五")."""
+    text = text.strip()
+    if not text:
+        return None
+    if text[0].isdigit():
+        try:
+            return float(text.replace(",", "").replace("，", ""))
+        except ValueError:
+            return None
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+        else:
+            return None
+    return float(total + (digit or 0))
+
+
+# ---- text normalisation --------------------------------------------------------------------
+_FOOTER = re.compile(r"^\s*(?:[-—–]\s*\d+\s*[-—–]|=== page \d+|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?)\s*$")
+_SPACE_NEAR_CJK = re.compile(r"(?<=[^\x00-\x7f])[ \t\u3000\xa0]+|[ \t\u3000\xa0]+(?=[^\x00-\x7f])")
+_HEADING_START = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d)|[一二三四五六七八九]是)")
+_LINE_END = "。！？；：:!?;）)"
+
+
+def normalise_text(text: str) -> str:
+    """Drop page furniture and CJK spacing; join lines that a PDF wrapped mid-sentence."""
+    lines = [_SPACE_NEAR_CJK.sub("", ln).strip() for ln in text.replace("\r", "\n").split("\n")]
+    lines = [ln for ln in lines if ln and not _FOOTER.match(ln)]
+    out: list[str] = []
+    for ln in lines:
+        if out and _is_wrapped(out[-1], ln):
+            out[-1] += ln
+        else:
+            out.append(ln)
+    return "\n".join(out)
+
+
+def _is_wrapped(prev: str, nxt: str) -> bool:
+    # A heading or a finished sentence ends a line for real; a short line is a heading or the
+    # tail of a paragraph. Only a long line without closing punctuation was wrapped.
+    return len(prev) >= 15 and prev[-1] not in _LINE_END and not _HEADING_START.match(nxt)
+
+
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+
+
+@dataclass
+class Located:
+    """A claim plus where it sits (offsets in the normalised section text)."""
+    claim: Claim
+    start: int
+    sentence: int  # index of its sentence within the section
+
+
+@dataclass
+class BreakdownClaim(Claim):
+    """kind "breakdown": the items enumerated after a stated total; value = their sum.
+
+    ``subject`` is "<base kind>=<base value>" so the claim stands alone even when serialised
+    without the extra fields.
+    """
+    items: list[tuple[str, float, float | None]] = field(default_factory=list)  # (label, n, pct)
+    base_kind: str = ""
+    base_value: float = 0.0
+    base_pct: float | None = None
+
+
+# ---- category labels of table 三 (most specific first) ---------------------------------------
+CATEGORY_LABELS: tuple[tuple[str, str], ...] = (
+    (r"予以公开(?:[”\"」』]?)(?:或|及|和|与|、|或者)(?:[“\"「『]?)部分公开", "disclosed+partially_disclosed"),
+    (r"本机关不掌握(?:相关政府信息)?", "unavailable_not_held"),
+    (r"没有现成信息(?:需要另行制作)?", "unavailable_needs_creation"),
+    (r"信访举报投诉(?:类申请)?", "rejected_complaint"),
+    (r"重复申请", "rejected_duplicate"),
+    (r"属于国家秘密", "withheld_state_secret"),
+    (r"不予公开", "withheld"),
+    (r"无法提供", "unavailable"),
+    (r"不予处理", "rejected"),
+    (r"其他处理", "other"),
+    (r"部分公开", "partially_disclosed"),
+    (r"予以公开", "disclosed"),
+)
+_CATEGORY = re.compile(
+    r"(?P<label>" + "|".join(f"(?:{p})" for p, _ in CATEGORY_LABELS) + r")[”\"」』]?(?:的|申请|类)?(?:共|为)?"
+    + NUM + r"\s*" + COUNT_UNIT + r"(?:[，,（(]?\s*占[^。；，\d]{0,6}?" + PCT + r")?")
+
+
+def category_key(label: str) -> str | None:
+    for pattern, key in CATEGORY_LABELS:
+        if re.fullmatch(pattern, label):
+            return key
+    return None
+
+
+# ---- simple patterns: (kind, regex, unit) ------------------------------------------------------
+_NOT_APPLICATION = re.compile(r"复议|诉讼|诉求|举报|投诉|建议|提案|信访")
+_APPLY = r"(?:收到|受理|接收|接到|新收)"
+PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("received", re.compile(_APPLY + r"(?P<mid>[^。；，\d“”\"]{0,30}?申请[^。；，\d]{0,8}?)(?:总数|总量|数量)?(?:共计|合计|总计|共)?"
+                            r"(?:为|是)?" + NUM + r"\s*(?P<u>件|宗)")),
+    ("received", re.compile(r"(?:共|累计)?" + _APPLY + r"(?P<mid>[^。；，\d]{0,6}?)" + NUM + r"\s*(?P<u>件|宗)"
+                            r"(?:[^。；，\d]{0,8}?)申请")),
+    ("answered", re.compile(r"答复[^。；，\d]{0,16}?申请[^。；，\d]{0,4}?" + NUM + r"\s*(?P<u>件|项)")),
+    ("answered", re.compile(r"(?<![予以])答复(?:申请)?(?:共计|共)?" + NUM + r"\s*(?P<u>件|项)")),
+    ("answered", re.compile(r"已答复的?" + NUM + r"\s*(?P<u>件|项)")),
+    ("answered", re.compile(r"申请的?" + NUM + r"\s*(?P<u>件|项)(?:事项|申请)?[，,]?(?:已|均已|均|全部)?"
+                            r"(?:按照规定|按规定|依法)?在?(?:法定)?期限内(?:予以)?答复")),
+    ("category_base", re.compile(r"可以答复是否公开的?(?:共)?" + NUM + r"\s*(?P<u>件|项)")),
+    ("handled", re.compile(r"办结[^。；，\d%％]{0,16}?" + NUM + r"\s*(?P<u>件|项)(?![^。；，]{0,3}[%％])")),
+    ("carried_forward", re.compile(NUM + r"\s*(?P<u>件|项)[^。；，\d]{0,16}?(?:结转|顺延)(?:至|到)?下一?年")),
+    ("carried_forward", re.compile(r"结转(?:至|到)?(?:下一?年度?|\d{4}年度?)[^。；，\d]{0,8}?" + NUM + r"\s*(?P<u>件|项)")),
+    ("carried_over", re.compile(r"(?:上一?年度?|上年)结转(?:的)?(?:申请)?(?:共)?" + NUM + r"\s*(?P<u>件|项)")),
+    ("review_total", re.compile(r"行政复议(?:案件|申请)?(?:共|数量为|为)?" + NUM + r"\s*(?P<u>件|起|宗)")),
+    ("litigation_total", re.compile(r"(?:行政)?诉讼(?:案件)?(?:共|数量为|为)?" + NUM + r"\s*(?P<u>件|起|宗)")),
+    ("normative_in_force", re.compile(r"现行有效的?(?:行政)?规范性文件(?:共|为)?" + NUM + r"\s*(?P<u>件)")),
+    ("normative_issued", re.compile(r"(?:制发|印发)的?(?:行政)?规范性文件(?:共|为)?" + NUM + r"\s*(?P<u>件)")),
+    ("normative_published", re.compile(r"政策、?规范性文件类信息" + NUM + r"\s*(?P<u>条)")),
+    ("staff_fulltime", re.compile(r"专职(?:工作)?人员(?:数|数量)?(?:为|有|共)?" + NUM + r"\s*(?P<u>人|名)")),
+    ("staff_fulltime", re.compile(NUM + r"\s*(?P<u>名|人)专职")),
+    ("staff_parttime", re.compile(r"兼职(?:工作)?人员(?:数|数量)?(?:为|有|共)?" + NUM + r"\s*(?P<u>人|名)")),
+    ("staff_parttime", re.compile(NUM + r"\s*(?P<u>名|人)兼职")),
+    ("staff_total", re.compile(r"(?<![专兼]职)(?:从事|负责)[^。；，\d]{0,16}?(?:工作)?人员(?:共|数|为)*"
+                               + NUM + r"\s*(?P<u>人|名)")),
+)
+_NONE_REVIEW = re.compile(r"(?:未发生|未出现|没有发生|没有|无)(?:因政府信息公开(?:工作)?(?:申请)?(?:引起|引发|而被申请|被申请)?的?)?"
+                          r"(?P<what>行政复议(?:[、和及与或]行政诉讼)?|行政诉讼)(?:案件|情况)?(?=[。；，,]|$)")
+_ALL_UPHELD = re.compile(r"均(?:获|被|予以)?维持|全部(?:获得?)?维持")
+_ALL_CLOSED = re.compile(r"均已(?:结案|审结)|全部(?:结案|审结)")
+_PUBLISHED_TOTAL = (
+    re.compile(r"(?:公布|公开|发布)(?:了)?[^。；，\d]{0,12}?信息(?:共计|共|合计)?" + NUM + r"\s*(?P<u>条)"),
+    re.compile(r"(?:公布|公开|发布)(?:了)?(?:共计|共)?" + NUM + r"\s*(?P<u>条)[^。；，\d]{0,10}?信息"),
+)
+_ITEM = re.compile(r"(?P<label>[^，,；;。（(）)\d]{1,30}?)" + NUM + r"\s*(?P<u>条|件|项)")
+_PART_MARK = re.compile(r"其中[：:，,]?$")
+_FEE_WORDS = re.compile(r"信息处理费|收费|收取|费用")
+
+
+def extract_claims(report: Report) -> list[Claim]:
+    return [loc.claim for loc in located_claims(report)]
+
+
+def located_claims(report: Report) -> list[Located]:
+    out: list[Located] = []
+    if report.sections:
+        for sec in report.sections:
+            out.extend(claims_in_text(sec.text, sec.number, sec.page))
+    elif report.text:
+        out.extend(claims_in_text(report.text, None, None))
+    return out
+
+
+def claims_in_text(text: str, section: int | None = None, page: int | None = None) -> list[Located]:
+    text = normalise_text(text)
+    sentences = [(m.start(), m.group(0)) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+    found: list[Located] = []
+    for idx, (offset, sent) in enumerate(sentences):
+        for claim, start in _claims_in_sentence(sent, section, page):
+            found.append(Located(claim, offset + start, idx))
+    found.sort(key=lambda loc: loc.start)
+    found.extend(_breakdowns(found, sentences, section, page))
+    return found
+
+
+def _claim(kind: str, value: float, quote: str, unit: str | None, subject: str | None,
+           section: int | None, page: int | None) -> Claim:
+    return Claim(kind=kind, value=value, quote=quote.strip(), unit=unit, subject=subject,
+                 section=section, page=page)
+
+
+def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Iterator[tuple[Claim, int]]:
+    seen: set[tuple[str, int]] = set()
+    received_here: list[float] = []
+    for kind, rx in PATTERNS:
+        for m in rx.finditer(sent):
+            value = parse_number(m.group("n"))
+            if value is None or (kind, m.start("n")) in seen:
+                continue
+            if kind == "received" and _NOT_APPLICATION.search(m.groupdict().get("mid") or ""):
+                continue
+            if kind == "litigation_total" and "复议后" in sent[max(0, m.start() - 3):m.start()]:
+                continue
+            seen.add((kind, m.start("n")))
+            span = m.group(0)
+            subject = None
+            if kind == "received":
+                if _PART_MARK.search(sent[:m.start()].rstrip()[-4:]) or "其中" in sent[max(0, m.start() - 4):m.start()]:
+                    subject = "part"
+                elif re.match(r"[（(]?(?:含|包括|包含)上一?年", sent[m.end():m.end() + 6]):
+                    kind = "received_total"
+                if subject is None:
+                    received_here.append(value)
+            if kind == "answered" and value in received_here and "期限内" in span:
+                subject = "all_received"  # "受理申请17件，均已在法定期限内予以答复"
+            yield _claim(kind, value, sent, m.group("u"), subject, section, page), m.start("n")
+    # "…受理申请17件，均已在法定期限内予以答复": every received application was answered.
+    if received_here and re.search(r"[，,](?:均|全部|都)(?:已)?[^。；，\d]{0,10}?答复", sent) \
+            and not any(k == "answered" for k, _ in seen):
+        yield _claim("answered", received_here[-1], sent, "件", "all_received", section, page), len(sent)
+    for m in _CATEGORY.finditer(sent):
+        key = category_key(m.group("label"))
+        value = parse_number(m.group("n"))
+        if key is None or value is None:
+            continue
+        yield _claim("category_count", value, sent, m.group("u"), key, section, page), m.start("n")
+        if m.group("p"):
+            yield _claim("category_pct", float(m.group("p")), sent, "%", key, section, page), m.start("p")
+    for m in _NONE_REVIEW.finditer(sent):
+        what = m.group("what")
+        if "复议" in what:
+            yield _claim("review_total", 0, sent, "件", "none_stated", section, page), m.start()
+        if "诉讼" in what:
+            yield _claim("litigation_total", 0, sent, "件", "none_stated", section, page), m.start()
+    for rx, kind in ((_ALL_UPHELD, "all_upheld"), (_ALL_CLOSED, "all_closed")):
+        m = rx.search(sent)
+        if m:
+            before = sent[:m.start()]
+            scope = "+".join(s for s, w in (("review", "复议"), ("litigation", "诉讼")) if w in before)
+            if scope:
+                yield _claim(kind, 1, sent, None, scope, section, page), m.start()
+    for rx in _PUBLISHED_TOTAL:
+        for m in rx.finditer(sent):
+            if sent[m.end():m.end() + 1] == "余" or "余" in m.group(0):
+                continue  # "5500余条" is an approximation, not a total to add up
+            value = parse_number(m.group("n"))
+            if value is not None:
+                yield _claim("published_total", value, sent, "条", None, section, page), m.start("n")
+
+
+def _breakdowns(found: list[Located], sentences: list[tuple[int, str]], section: int | None,
+                page: int | None) -> list[Located]:
+    return _category_breakdowns(found, sentences, section, page) + \
+        _published_breakdowns(found, sentences, section, page)
+
+
+_BASE_KINDS = ("answered", "handled", "received", "received_total", "category_base")
+
+
+def _category_breakdowns(found: list[Located], sentences: list[tuple[int, str]],
+                         section: int | None, page: int | None) -> list[Located]:
+    """A run of sentences carrying category counts, right after (or in) a sentence with a total."""
+    by_sentence: dict[int, list[Located]] = {}
+    for loc in found:
+        by_sentence.setdefault(loc.sentence, []).append(loc)
+    out: list[Located] = []
+    idx, n = 0, len(sentences)
+    while idx < n:
+        cats = [c for c in by_sentence.get(idx, []) if c.claim.kind == "category_count"]
+        if not cats:
+            idx += 1
+            continue
+        run = list(cats)
+        end = idx + 1
+        while end < n and any(c.claim.kind == "category_count" for c in by_sentence.get(end, [])):
+            run += [c for c in by_sentence[end] if c.claim.kind == "category_count"]
+            end += 1
+        base = _base_before(by_sentence, idx, run[0].start, sentences)
+        if base is not None and len(run) >= 2:
+            out.append(_make_breakdown(base, run, found, sentences, idx, end, section, page))
+        idx = end
+    return out
+
+
+def _base_before(by_sentence: dict[int, list[Located]], idx: int, first_start: int,
+                 sentences: list[tuple[int, str]]) -> Located | None:
+    # Same sentence before the first item, else up to two sentences back ("…共9项。其中：").
+    for j in range(idx, max(-1, idx - 3), -1):
+        cands = [c for c in by_sentence.get(j, []) if c.claim.kind in _BASE_KINDS
+                 and c.claim.subject != "part" and (j < idx or c.start < first_start)]
+        if cands:
+            return cands[-1]
+        if j < idx and any(c.claim.kind == "category_count" for c in by_sentence.get(j, [])):
+            return None
+    return None
+
+
+def _make_breakdown(base: Located, run: list[Located], found: list[Located],
+                    sentences: list[tuple[int, str]], first: int, end: int,
+                    section: int | None, page: int | None) -> Located:
+    pcts = {(c.sentence, c.claim.subject, c.claim.quote): c.claim.value for c in found
+            if c.claim.kind == "category_pct"}
+    items = [(c.claim.subject or "", c.claim.value, pcts.get((c.sentence, c.claim.subject, c.claim.quote)))
+             for c in run]
+    base_sentence = sentences[base.sentence][1]
+    m = re.search(r"(?:占[^。；，\d]{0,6}?)?(100(?:\.0+)?)\s*[%％]", base_sentence)
+    quote = "".join(s for _, s in sentences[base.sentence:end])
+    claim = BreakdownClaim(kind="breakdown", value=sum(v for _, v, _ in items), quote=quote.strip(),
+                           unit=base.claim.unit, subject=f"{base.claim.kind}={base.claim.value:g}",
+                           section=section, page=page, items=items, base_kind=base.claim.kind,
+                           base_value=base.claim.value, base_pct=float(m.group(1)) if m else None)
+    return Located(claim, run[-1].start, first)
+
+
+def _published_breakdowns(found: list[Located], sentences: list[tuple[int, str]],
+                          section: int | None, page: int | None) -> list[Located]:
+    """"共公布政府信息2599条，(其中机构职能类信息25条，…)": the items at the same bracket depth."""
+    out: list[Located] = []
+    for loc in found:
+        if loc.claim.kind != "published_total":
+            continue
+        offset, sent = sentences[loc.sentence]
+        rel = loc.start - offset
+        after = sent[rel:]
+        m = re.search(r"^[^，,（(]*?条[^，,（(其]{0,10}?[，,]?\s*[（(]?其中[：:，,]?", after)
+        if not m:
+            continue
+        items = _items_at_depth(after[m.end():])
+        if len(items) >= 2:
+            claim = BreakdownClaim(kind="breakdown", value=sum(v for _, v, _ in items), quote=sent.strip(),
+                                   unit="条", subject=f"published_total={loc.claim.value:g}",
+                                   section=section, page=page, items=items, base_kind="published_total",
+                                   base_value=loc.claim.value)
+            out.append(Located(claim, loc.start, loc.sentence))
+    return out
+
+
+def _items_at_depth(text: str) -> list[tuple[str, float, float | None]]:
+    """Items "label N条" outside nested (…) sub-lists; stop at the bracket that closes the list."""
+    kept, depth = [], 0
+    for ch in text:
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth -= 1
+            if depth < 0:
+                break
+        elif depth == 0:
+            kept.append(ch)
+    items: list[tuple[str, float, float | None]] = []
+    for m in _ITEM.finditer("".join(kept)):
+        value = parse_number(m.group("n"))
+        if value is not None:
+            label = re.sub(r"^[、，,\s]*(?:其中[：:]?)?", "", m.group("label")).strip("“”\" ")
+            items.append((label, value, None))
+    return items
