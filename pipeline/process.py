@@ -1,0 +1,102 @@
+"""One document, bytes to validated Report: read -> normalise -> claims -> validate.
+
+``extract_report`` never raises for bad input: an ``XxgkError`` (or any unexpected exception,
+recorded with stage ``internal``) becomes a failure in ``report.meta["failures"]`` and the batch
+goes on. A failure before a Report exists (read, classify, normalise) yields a Report with status
+``failed``; a failure after it (claims, validate) keeps the values and marks the report ``partial``.
+
+The steps are imported lazily so that a missing optional step (claims, validate) is skipped
+rather than failing every document while the project is assembled.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+from extractors.base import sha256_hex
+from extractors.errors import XxgkError
+from extractors.model import Report
+
+
+def _step(module: str, name: str) -> Callable | None:
+    """The function ``module.name``, or None when that module does not exist (yet)."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name == module:  # the step itself is absent; a missing dependency inside it is a bug
+            return None
+        raise
+    return getattr(mod, name, None)
+
+
+def failure(source: str, e: BaseException, step: str, report_id: str | None) -> dict[str, Any]:
+    """A ``failures`` row for an exception raised while running ``step``."""
+    if isinstance(e, XxgkError):
+        return {"source": source, "stage": e.stage, "error": e.error, "message": e.message,
+                "report_id": report_id}
+    return {"source": source, "stage": "internal", "error": type(e).__name__,
+            "message": f"unexpected error during {step}: {e!r} (a bug in xxgk: please report it with the file)",
+            "report_id": report_id}
+
+
+def _format_guess(source: str) -> str | None:
+    tail = source.replace("\\", "/").rsplit("/", 1)[-1]
+    return tail.rsplit(".", 1)[-1].lower() if "." in tail else None
+
+
+def failed_report(data: bytes, source: str, e: BaseException, step: str) -> Report:
+    sha = sha256_hex(data)
+    report = Report(report_id=sha, source=source, sha256=sha, format=_format_guess(source), status="failed")
+    report.meta["failures"] = [failure(source, e, step, sha)]
+    return report
+
+
+def _add_legacy(report: Report, doc) -> None:
+    """Pre-2019 统计表 (extractors/legacy.py): long rows plus their part-sum findings."""
+    if report.template != "pre2019" or "legacy_statistics" in report.meta:
+        return
+    stats = _step("extractors.legacy", "legacy_statistics")
+    checks = _step("extractors.legacy", "legacy_findings")
+    if stats is None:
+        return
+    values = stats(doc)
+    report.meta["legacy_statistics"] = values
+    if checks is not None:
+        report.findings.extend(checks(values))
+
+
+def extract_report(data: bytes, source: str, *, strict: bool = False) -> Report:
+    """Bytes -> Report (see the module docstring). ``strict=True`` re-raises (for debugging)."""
+    from extractors.base import read_document
+    from extractors.normalise import normalise
+
+    step = "read"
+    try:
+        doc = read_document(data, source)
+        step = "normalise"
+        report = normalise(doc)
+    except Exception as e:  # noqa: BLE001 - one bad document must cost one failures row
+        if strict:
+            raise
+        return failed_report(data, source, e, step)
+
+    def claims(r: Report) -> None:
+        fn = _step("extractors.claims", "extract_claims")
+        if fn is not None:
+            r.claims = list(fn(r))
+
+    def validate(r: Report) -> None:
+        fn = _step("pipeline.validate", "validate")
+        if fn is not None:
+            r.findings.extend(fn(r))
+
+    for step, run in (("legacy", lambda r: _add_legacy(r, doc)), ("claims", claims), ("validate", validate)):
+        try:
+            run(report)
+        except Exception as e:  # noqa: BLE001 - keep the values, record the failure
+            if strict:
+                raise
+            report.meta.setdefault("failures", []).append(failure(source, e, step, report.report_id))
+            if report.status == "ok":
+                report.status = "partial"
+    return report

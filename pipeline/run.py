@@ -1,0 +1,164 @@
+"""A batch run as plain functions: discover inputs, process each, write the datasets, summarise.
+
+``flows.py`` wraps the same functions in Prefect tasks; ``xxgk run --no-prefect`` calls
+``run_batch`` directly. Nothing here knows about Prefect or the terminal.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from extractors.base import sha256_hex
+from pipeline import process, rows
+from pipeline.storage import DatasetWriter
+
+SKIP_SUFFIXES = (".expected.json",)
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    rel = path.relative_to(root).parts if path != root else ()
+    return any(part.startswith((".", "_")) for part in rel)
+
+
+def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Path]:
+    """Input files: files as given, folders recursively. Skips hidden files and folders (``.*``,
+    ``_*``), golden files (``*.expected.json``) and anything under ``exclude`` (the output folder,
+    when it sits inside an input folder). Sorted, each file once."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    skip_dirs = [Path(x).resolve() for x in exclude]
+    for p in map(Path, paths):
+        if p.is_dir():
+            cands = sorted(q for q in p.rglob("*") if q.is_file() and not _hidden(q, p))
+        elif p.exists():
+            cands = [p]
+        else:
+            raise FileNotFoundError(f"input not found: {p}")
+        for q in cands:
+            if q.name.endswith(SKIP_SUFFIXES):
+                continue
+            key = q.resolve()
+            if any(key.is_relative_to(d) for d in skip_dirs):
+                continue
+            if key not in seen:
+                seen.add(key)
+                found.append(q)
+    return found
+
+
+def read_input(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def process_bytes(data: bytes, source: str) -> dict[str, Any]:
+    """One document's bytes -> its bundle of dataset rows (never raises for bad input)."""
+    report = process.extract_report(data, source)
+    return rows.report_rows(report)
+
+
+def process_path(path: str | Path) -> dict[str, Any]:
+    source = str(path)
+    try:
+        data = read_input(Path(path))
+    except OSError as e:
+        return rows.failure_bundle(source, "read", type(e).__name__, f"cannot read the file: {e}")
+    try:
+        return process_bytes(data, source)
+    except Exception as e:  # noqa: BLE001 - even a bug in row building costs one document
+        f = process.failure(source, e, "rows", sha256_hex(data))
+        return rows.failure_bundle(**f)
+
+
+def fingerprint(path: Path) -> str | None:
+    """sha256 of the file (the report_id), None if it cannot be read."""
+    try:
+        return sha256_hex(read_input(path))
+    except OSError:
+        return None
+
+
+@dataclass
+class Summary:
+    """What a run did, for the terminal and for tests."""
+
+    reports: Counter = field(default_factory=Counter)  # status -> count
+    findings: Counter = field(default_factory=Counter)  # severity -> count
+    failures: Counter = field(default_factory=Counter)  # stage -> count
+    worst: list[tuple[int, int, str]] = field(default_factory=list)  # (errors, warnings, source)
+    duplicates: int = 0  # inputs skipped because the same bytes were already in this run
+    seconds: float = 0.0
+    out: str = ""
+
+    def add(self, bundle: dict[str, Any]) -> None:
+        ds = bundle.get("datasets", {})
+        reps = ds.get("reports", [])
+        if not reps:  # never became a report (e.g. unreadable file)
+            self.reports["failed"] += 1
+        for r in reps:
+            self.reports[r["status"]] += 1
+            if r.get("n_errors") or r.get("n_warnings"):
+                self.worst.append((r.get("n_errors") or 0, r.get("n_warnings") or 0, r["source"]))
+        for f in ds.get("findings", []):
+            self.findings[f["severity"]] += 1
+        for f in ds.get("failures", []):
+            self.failures[f["stage"]] += 1
+
+    def worst_reports(self, n: int = 5) -> list[tuple[int, int, str]]:
+        return sorted(self.worst, key=lambda t: (-t[0], -t[1], t[2]))[:n]
+
+    @property
+    def n_documents(self) -> int:
+        return sum(self.reports.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reports": dict(self.reports), "findings": dict(self.findings),
+                "failures": dict(self.failures), "worst": self.worst_reports(),
+                "duplicates": self.duplicates, "seconds": round(self.seconds, 3), "out": self.out}
+
+
+def unique_inputs(files: list[Path]) -> tuple[list[tuple[Path, str | None]], int]:
+    """(path, sha256) of each distinct content once; identical copies count as duplicates."""
+    seen: set[str] = set()
+    out, dups = [], 0
+    for f in files:
+        sha = fingerprint(f)
+        if sha is not None and sha in seen:
+            dups += 1
+            continue
+        if sha is not None:
+            seen.add(sha)
+        out.append((f, sha))
+    return out, dups
+
+
+def write_bundles(bundles: Iterable[dict[str, Any]], out: str | Path, summary: Summary,
+                  on_report: Callable[[dict[str, Any]], None] | None = None) -> None:
+    """Stream bundles into the datasets (one atomic commit at the end) and count them."""
+    with DatasetWriter(out) as writer:
+        for bundle in bundles:
+            writer.add(bundle)
+            summary.add(bundle)
+            if on_report:
+                on_report(bundle)
+
+
+def run_batch(paths: Iterable[str | Path], out: str | Path,
+              on_start: Callable[[int], None] | None = None,
+              on_report: Callable[[dict[str, Any]], None] | None = None) -> Summary:
+    """The whole run without Prefect: discover, process one by one, write, summarise."""
+    t0 = time.perf_counter()
+    inputs, dups = unique_inputs(discover(paths, exclude=[out]))
+    summary = Summary(duplicates=dups, out=str(out))
+    if on_start:
+        on_start(len(inputs))
+
+    def bundles() -> Iterator[dict[str, Any]]:
+        for path, _ in inputs:
+            yield process_path(path)
+
+    write_bundles(bundles(), out, summary, on_report)
+    summary.seconds = time.perf_counter() - t0
+    return summary

@@ -1,0 +1,6 @@
+"""The extractor version: part of every ``reports`` row and of the Prefect task cache key.
+
+Bump it whenever a change to reading, normalising, claims or rules can change any output row;
+the next run then re-extracts every document instead of reusing cached results.
+"""
+EXTRACTOR_VERSION = "0.1.0"
