@@ -18,7 +18,7 @@ from extractors.base import sha256_hex
 from extractors.document import Document, Paragraph, Table
 from extractors.errors import ReadError
 from extractors.html_grid import (BLOCK_TAGS, build_table, clean_line, is_layout_table,
-                                  row_cells, table_rows)
+                                  table_rows)
 
 SNIFF_BYTES = 4096
 CHARSET_SCAN_BYTES = 16384
@@ -161,6 +161,10 @@ class _BlockWriter:
             return
         if tag == "br":
             self.line_break()
+        elif tag == "pre":  # preformatted text keeps its line breaks
+            self.flush()
+            self.add("".join(el.itertext()).replace("\n", _BREAK), style)
+            self.flush()
         elif tag == "table":
             self.flush()
             self._table(el, style, depth)
@@ -182,8 +186,8 @@ class _BlockWriter:
         for caption in table.findall("caption"):
             self.walk(caption, style, depth + 1)
         if is_layout_table(table):
-            for tr in table_rows(table):
-                for td in row_cells(tr):
+            for row in table_rows(table):
+                for td in row:
                     self.walk(td, style, depth + 1)
             self.flush()
             return
@@ -231,8 +235,8 @@ def is_data_table(table) -> bool:
     if is_layout_table(table):
         return False
     numbers = 0
-    for tr in table_rows(table):
-        for td in row_cells(tr):
+    for row in table_rows(table):
+        for td in row:
             numbers += bool(_NUMBER.match(clean_line(td.text_content())))
             if numbers >= 3:
                 return True
@@ -276,6 +280,8 @@ def find_title_element(body, page_title: str | None):
         if el.tag not in HEADINGS and not any(
                 w.startswith("title") or w.endswith("title") for w in _class_words(el)):
             continue
+        if el.tag == "a" or any(a.tag == "a" for a in el.iterancestors()):
+            continue  # a link to some other report ("相关阅读"), not this page's heading
         text = clean_line(el.text_content())
         if 4 <= len(text) <= 120 and ("报告" in text or "年报" in text):
             found.append((el, text))
@@ -291,14 +297,19 @@ def find_title_element(body, page_title: str | None):
     return found[0][0]
 
 
-def article_container(body, heading=None):
-    """The deepest box holding >= 90% of the remaining text and every data table; else body."""
+def _prose_len(el) -> int:
+    """Text outside links: menus and link lists are all links, report prose is not."""
+    return _text_len(el) - sum(_text_len(a) for a in el.iter("a"))
+
+
+def article_container(body):
+    """The deepest box holding >= 90% of the page's prose and every data table; else body."""
     tables = [t for t in body.iter("table") if is_data_table(t)]
-    total = _text_len(body)
+    total = _prose_len(body)
     node = body
     while total:
         for child in node:
-            if (isinstance(child.tag, str) and _text_len(child) >= 0.9 * total
+            if (isinstance(child.tag, str) and _prose_len(child) >= 0.9 * total
                     and all(_inside(t, child) for t in tables)):
                 node = child
                 break
@@ -367,7 +378,7 @@ class HtmlReader:
         body = body if body is not None else root
         dropped = drop_chrome(body)
         heading = find_title_element(body, page_title)
-        container = article_container(body, heading)
+        container = article_container(body)
         writer = _BlockWriter()
         if heading is not None and not _inside(heading, container):
             writer.walk(heading, "title")  # title printed above the article box

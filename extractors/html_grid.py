@@ -81,17 +81,43 @@ def cell_text(td) -> str:
     return "\n".join(element_lines(td))
 
 
-def table_rows(table) -> list:
-    """The table's own ``<tr>`` elements in display order (thead, body rows, tfoot last)."""
-    head, body, foot = [], [], []
+def table_rows(table) -> list[list]:
+    """The table's own rows as lists of ``<td>/<th>``, in display order (thead first, tfoot
+    last). Cells written straight into ``<table>``/``<tbody>`` without a ``<tr>`` (libxml2
+    leaves them there) form one implied row, as browsers show them."""
+    head, body, foot, loose = [], [], [], []
     for child in table:
         tag = child.tag if isinstance(child.tag, str) else ""
-        if tag == "tr":
-            body.append(child)
-        elif tag in ROW_GROUPS:
-            rows = [tr for tr in child if tr.tag == "tr"]
-            (head if tag == "thead" else foot if tag == "tfoot" else body).extend(rows)
+        if tag in ROW_GROUPS:
+            body.extend(_rows_of_list(loose))
+            loose = []
+            target = head if tag == "thead" else foot if tag == "tfoot" else body
+            target.extend(_rows_of(child))
+        elif tag in ("tr", "td", "th"):
+            loose.append(child)
+    body.extend(_rows_of_list(loose))
     return head + body + foot
+
+
+def _rows_of(group) -> list[list]:
+    return _rows_of_list([c for c in group
+                          if isinstance(c.tag, str) and c.tag in ("tr", "td", "th")])
+
+
+def _rows_of_list(items) -> list[list]:
+    rows: list[list] = []
+    loose: list = []
+    for item in items:
+        if item.tag == "tr":
+            if loose:
+                rows.append(loose)
+                loose = []
+            rows.append(row_cells(item))
+        else:
+            loose.append(item)
+    if loose:
+        rows.append(loose)
+    return rows
 
 
 def row_cells(tr) -> list:
@@ -111,8 +137,8 @@ def build_table(table) -> Table:
     rows = table_rows(table)
     n_rows = len(rows)
     raw: list[tuple[int, object, int, int]] = []  # (row, td, rowspan, colspan)
-    for r, tr in enumerate(rows):
-        for td in row_cells(tr):
+    for r, cells_of_row in enumerate(rows):
+        for td in cells_of_row:
             rs = parse_span(td.get("rowspan"))
             cs = parse_span(td.get("colspan"))
             rowspan = n_rows - r if rs == 0 else max(1, rs or 1)  # rowspan=0: to the end
@@ -177,10 +203,10 @@ def is_layout_table(table) -> bool:
     if any(True for _ in table.iterdescendants("table")):
         return True
     rows = table_rows(table)
-    cells = [td for tr in rows for td in row_cells(tr)]
+    cells = [td for row in rows for td in row]
     if len(cells) <= 1:
         return True
-    widest = max(len(row_cells(tr)) for tr in rows)
+    widest = max(len(row) for row in rows)
     if widest == 1 and any(len(clean_line(etree.tostring(td, method="text", encoding="unicode")))
                            > 200 for td in cells):
         return True

@@ -424,3 +424,51 @@ def test_pingtan_2016_split_year_and_leaked_word_markup():
     doc = READER.read(path.read_bytes(), str(path))
     assert "本报告所列数据的统计期限自2016年1月1日起至2016年12月31日" in doc.text.replace(" ", "")
     assert "<!--[if !supportLists]-->" in doc.text
+
+
+OLD_PORTAL = """
+<table width="1000"><tr><td colspan="2"><a href="/">首页</a> <a href="/a">机构概况</a>
+  <a href="/b">政务公开</a> <a href="/c">办事服务</a> <a href="/d">互动交流</a></td></tr>
+<tr><td width="200"><a href="/1">通知公告</a><br><a href="/2">县2018年度政府信息公开工作年度报告</a>
+  <br><a href="/3">人事任免信息汇总</a><br><a href="/4">财政预决算公开专栏</a></td>
+ <td><table><tr><td><h3>某县2019年度政府信息公开工作年度报告</h3></td></tr>
+  <tr><td><p>一、总体情况</p><p>2019年，我县认真贯彻落实新修订的条例，全年主动公开政府信息1200条，
+  受理依申请公开12件，全部按期答复，群众满意度持续提升，各项工作取得新进展。</p>
+  <p>二、主动公开政府信息情况</p>
+  <table border="1"><tr><td>信息内容</td><td>本年新制作数量</td><td>本年新公开数量</td></tr>
+   <tr><td>规章</td><td>0</td><td>0</td></tr><tr><td>规范性文件</td><td>12</td><td>12</td></tr></table>
+  <p>五、存在的主要问题及改进情况</p><p>信息公开的及时性还需加强，明年将进一步完善工作机制和审核流程。</p>
+  </td></tr></table></td></tr>
+<tr><td colspan="2">地址：某县人民路1号 技术支持：某某公司</td></tr></table>
+"""
+
+
+def test_old_table_layout_portal_keeps_only_the_article():
+    doc = read(page(OLD_PORTAL))
+    text = doc.text
+    for chrome in ("首页", "机构概况", "通知公告", "人事任免", "技术支持"):
+        assert chrome not in text, chrome
+    assert doc.title == "某县2019年度政府信息公开工作年度报告"
+    assert doc.paragraphs[0].style == "title"
+    assert "全年主动公开政府信息1200条" in text and "完善工作机制和审核流程。" in text
+    assert [t.text_rows()[2] for t in doc.tables] == [["规范性文件", "12", "12"]]
+    heads = [p.text for p in doc.paragraphs if p.text[:2] in ("一、", "二、", "五、")]
+    assert heads == ["一、总体情况", "二、主动公开政府信息情况", "五、存在的主要问题及改进情况"]
+
+
+def test_report_without_any_wrapper_keeps_everything():
+    body = "<p>某局2020年度政府信息公开工作年度报告</p>" + "".join(
+        f"<p>第{i}段正文，内容较长以便计数。</p>" for i in range(5))
+    doc = read(page(body))
+    assert len(doc.paragraphs) == 6 and doc.meta["container"] == "body"
+
+
+def test_cells_without_tr_form_an_implied_row():
+    html = page("<table><td>规章</td><td>1</td><tbody><tr><td>文件</td><td>2</td></tr></tbody>"
+                "<td>许可</td><td>3</td></table>")
+    assert read(html).tables[0].text_rows() == [["规章", "1"], ["文件", "2"], ["许可", "3"]]
+
+
+def test_pre_keeps_its_lines():
+    doc = read(page("<pre>一、总体情况\n  本年度无申请。</pre>"))
+    assert [p.text for p in doc.paragraphs] == ["一、总体情况", "本年度无申请。"]
