@@ -104,8 +104,40 @@ def read_page(page) -> PageContent:
         if in_margin and PAGE_NUMBER_RE.match(text.strip()):
             content.furniture.append(text.strip())
             continue
-        content.lines.append(_line_from(raw, number))
+        line = _line_from(raw, number)
+        host = _table_around(line, content.tables)
+        (host.loose_lines if host else content.lines).append(line)
     return content
+
+
+def _table_around(line: Line, tables: list[PageTable]) -> PageTable | None:
+    cy = (line.top + line.bottom) / 2
+    for t in tables:
+        if t.top <= cy <= t.bottom and line.x0 < t.x1 and line.x1 > t.x0:
+            return t
+    return None
+
+
+def _drop_running_heads(pages: list[PageContent]) -> None:
+    """A line in the top/bottom margin repeated on many pages (digits aside) is a running header."""
+    if len(pages) < 3:
+        return
+    def key(ln: Line) -> str:
+        return re.sub(r"\d+", "#", re.sub(r"\s+", "", ln.text))
+
+    def in_margin(ln: Line, p: PageContent) -> bool:
+        zone = FURNITURE_ZONE * p.height
+        return ln.top < zone or ln.bottom > p.height - zone
+
+    seen = Counter()
+    for p in pages:
+        seen.update({key(ln) for ln in p.lines if in_margin(ln, p)})
+    need = max(3, len(pages) // 2)
+    for p in pages:
+        heads = [ln for ln in p.lines if in_margin(ln, p) and seen[key(ln)] >= need]
+        for ln in heads:
+            p.lines.remove(ln)
+            p.furniture.append(ln.text.strip())
 
 
 # ---------------------------------------------------------------- lines -> paragraphs
@@ -183,7 +215,40 @@ def _open(data: bytes, source: str):
     return pdf, n_pages
 
 
-def _title(pdf_meta: dict, paragraphs: list[Paragraph]) -> str | None:
+def _decode_info(value) -> str | None:
+    """PDF info strings: UTF-16 with BOM (WPS writes LE) or PDFDocEncoding."""
+    from pdfminer.psparser import PSLiteral
+    from pdfminer.utils import decode_text
+
+    if isinstance(value, PSLiteral):
+        value = value.name
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, bytes):
+        return None
+    if value.startswith(b"\xff\xfe"):
+        return value[2:].decode("utf-16-le", "replace").rstrip("\x00")
+    if value.startswith(b"\xfe\xff"):
+        return value[2:].decode("utf-16-be", "replace").rstrip("\x00")
+    return decode_text(value)
+
+
+def pdf_info(pdf) -> dict:
+    from pdfminer.pdftypes import resolve1
+
+    out = {}
+    for info in getattr(pdf.doc, "info", []) or []:
+        for k in ("Title", "Creator", "Producer", "CreationDate", "ModDate"):
+            try:
+                text = _decode_info(resolve1(info.get(k)))
+            except Exception:  # a broken info entry never stops the read
+                text = None
+            if text and text.strip():
+                out[k] = text.strip()
+    return out
+
+
+def _title(info_title: str | None, paragraphs: list[Paragraph]) -> str | None:
     titles = []
     for p in paragraphs:
         if p.style == "title":
@@ -195,7 +260,7 @@ def _title(pdf_meta: dict, paragraphs: list[Paragraph]) -> str | None:
     for p in paragraphs:
         if "年度报告" in p.text and len(p.text) <= 80:
             return p.text
-    return None
+    return info_title
 
 
 class PdfReader:
@@ -208,6 +273,7 @@ class PdfReader:
     def read(self, data: bytes, source: str) -> Document:
         pdf, n_pages = _open(data, source)
         try:
+            info = pdf_info(pdf)
             if n_pages > MAX_PAGES:
                 raise ResourceLimit(f"PDF has {n_pages} pages, more than the cap of {MAX_PAGES}",
                                     source=source)
@@ -228,9 +294,11 @@ class PdfReader:
             raise ReadError("no text layer (scanned PDF); OCR needed", source=source)
         if not pages:
             raise ReadError("PDF has no pages", source=source)
+        _drop_running_heads(pages)
         doc = Document(source=source, format=self.format, sha256=sha256_hex(data), n_pages=n_pages)
         doc.blocks = assemble_blocks(pages)
-        doc.title = _title({}, doc.paragraphs)
+        doc.title = _title(info.get("Title"), doc.paragraphs)
+        doc.meta["pdf_info"] = info
         doc.meta["pages_without_text"] = without_text
         doc.meta["furniture"] = [{"page": p.number, "text": t} for p in pages for t in p.furniture]
         return doc
@@ -260,6 +328,9 @@ def assemble_blocks(pages: list[PageContent]) -> list:
     def flush_table() -> None:
         if table_parts:
             blocks.append(build_table(list(table_parts)))
+            for part in table_parts:
+                for ln in part.loose_lines:
+                    blocks.append(Paragraph(text=ln.text, page=ln.page, style="table-text"))
             table_parts.clear()
 
     for kind, obj in items:

@@ -94,6 +94,9 @@ class PageTable:
     x1: float
     bottom: float
     cells: list[RawCell] = field(default_factory=list)
+    # text lines inside the table's box but in no cell (e.g. a note in a gap of the ruling):
+    # kept, and emitted after the table so they do not split it from its continuation
+    loose_lines: list = field(default_factory=list)
 
     def x_edges(self) -> list[float]:
         return cluster([v for c in self.cells for v in (c.x0, c.x1)])

@@ -318,6 +318,39 @@ def test_paragraph_between_tables_prevents_joining() -> None:
     assert len(doc.tables) == 2
 
 
+def test_running_header_does_not_split_a_table() -> None:
+    pages = []
+    for n in range(3):
+        p = Page().text(200, 30, "某某局2024年度报告（第%d页）" % (n + 1), size=9)
+        if n == 0:
+            p.text(72, 500, "二、主动公开政府信息情况")
+            rule(p, [(600, 0), (630, 0)], 600, 760, split_from=600)
+            cells(p, 600, ["甲项", "乙项", "1", "2"])
+            cells(p, 630, ["戊项", "己项", "5", "6"])
+        elif n == 1:
+            rule(p, [(90, 0), (120, 0)], 60, 120, split_from=60)
+            cells(p, 60, ["丙项", "丁项", "3", "4"])
+            cells(p, 90, ["庚项", "辛项", "7", "8"])
+            p.text(X[-1] + 20, 65, "旁注")  # beside the table: ordinary text
+        else:
+            p.text(72, 100, "三、结束语。")
+        pages.append(p)
+    doc = READER.read(make_pdf(pages), "heads.pdf")
+    assert len(doc.tables) == 1 and doc.tables[0].pages == (1, 2)
+    assert len(doc.tables[0].cells) == 16
+    assert sum("某某局" in f["text"] for f in doc.meta["furniture"]) == 3
+    assert "某某局" not in doc.text and "旁注" in doc.text
+
+
+def test_pdf_info_title_is_decoded_and_used_as_fallback() -> None:
+    from extractors.pdf import _decode_info
+
+    assert _decode_info(b"\xff\xfe" + "政府信息公开".encode("utf-16-le")) == "政府信息公开"
+    assert _decode_info(b"\xfe\xff" + "年度报告".encode("utf-16-be")) == "年度报告"
+    doc = READER.read(make_pdf([text_page(["正文没有标题。"])]), "x.pdf")
+    assert doc.title is None
+
+
 # ---------------------------------------------------------------- the corpus PDFs
 
 CORPUS = ["hongze-2023.pdf", "hongze-2024.pdf", "huaian-2024.pdf"]
