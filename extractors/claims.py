@@ -157,6 +157,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _NONE_REVIEW = re.compile(r"(?:未发生|未出现|没有发生|没有|无)(?:因政府信息公开(?:工作)?(?:申请)?(?:引起|引发|而被申请|被申请)?的?)?"
                           r"(?P<what>行政复议(?:[、和及与或]行政诉讼)?|行政诉讼)(?:案件|情况)?(?=[。；，,]|$)")
+_NO_CARRY = re.compile(r"(?:无|没有|不存在|未有)(?:申请)?(?:结转|顺延)(?:至|到)?(?:下一?年度?)?|均已办结[^。；，]{0,4}?无结转")
 _ALL_UPHELD = re.compile(r"均(?:获|被|予以)?维持|全部(?:获得?)?维持")
 _ALL_CLOSED = re.compile(r"均已(?:结案|审结)|全部(?:结案|审结)")
 _PUBLISHED_TOTAL = (
@@ -237,6 +238,9 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
         yield _claim("category_count", value, sent, m.group("u"), key, section, page), m.start("n")
         if m.group("p"):
             yield _claim("category_pct", float(m.group("p")), sent, "%", key, section, page), m.start("p")
+    m = _NO_CARRY.search(sent)
+    if m and not any(k == "carried_forward" for k, _ in seen):
+        yield _claim("carried_forward", 0, sent, "件", "none_stated", section, page), m.start()
     for m in _NONE_REVIEW.finditer(sent):
         what = m.group("what")
         if "复议" in what:

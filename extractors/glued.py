@@ -27,7 +27,6 @@ from extractors.model import Finding, Value
 from schemas import keys as K
 
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-_CN_NUM = "一二三四五六七八九十"
 # A run: digits, blanks inside it, decimal points followed by a digit, signs and "/" blanks.
 _RUN = re.compile(r"[0-9/／+＋\-−－—–](?:[0-9/／+＋\-−－—–\s]|\.(?=[0-9]))*")
 _ENUM_AFTER = re.compile(r"[.．、](?=\D)")
@@ -212,7 +211,6 @@ def _first(text: str, words: tuple[str, ...], start: int = 0) -> int | None:
 class Regions:
     active: tuple[int, int] | None
     applications: tuple[int, int] | None
-    reviews_start: int | None
 
 
 def find_regions(text: str) -> Regions:
@@ -223,7 +221,7 @@ def find_regions(text: str) -> Regions:
     active = (active_start, apps_start if apps_start is not None else len(text)) \
         if active_start is not None else None
     applications = (apps_start, len(text)) if apps_start is not None else None
-    return Regions(active, applications, None)
+    return Regions(active, applications)
 
 
 _REVIEW_HEADER_END = re.compile(_loose("总计") + r"[\s]*(?=[0-9/／\-])")
@@ -235,12 +233,10 @@ def locate_reviews_run(text: str, start: int) -> tuple[str, str, int] | None:
     if not head:
         return None
     # The header has 3 总计 (复议, 直接起诉, 复议后起诉) before the data; digits follow the last.
-    for m in _REVIEW_HEADER_END.finditer(text, head.end()):
-        header = text[head.start():m.end()]
-        if header.count("总计") >= 1 and re.search(r"\d", header) is None:
-            return (header.strip(), *_run_after(text, m.end(), len(text), money=False))
-        return None
-    return None
+    m = _REVIEW_HEADER_END.search(text, head.end())
+    if m is None or re.search(r"\d", text[head.start():m.end()]):
+        return None  # digits inside the "header": not table 四's layout
+    return (text[head.start():m.end()].strip(), *_run_after(text, m.end(), len(text), money=False))
 
 
 # ---- turning runs into values and findings -------------------------------------------------------
@@ -456,14 +452,11 @@ def locate_reviews(text: str, start: int, cap: int = DEFAULT_CAP) -> tuple[Locat
 
 def solve_reviews(loc: Located, rc: RowCands, distrust: str | None) -> tuple[list[Value], list[Finding]]:
     flat, findings = decide(K.TABLE_REVIEWS, loc, rc, None, "identities used: R6", distrust)
-    values = []
     for v in flat:  # the one flat "row" is really 3 proceedings x 5 outcomes
         v.row, v.col = v.col.split(".")
-    for v in flat:
-        values.append(v)
     for f in findings:
         f.cells = [tuple(c.split(".")) for c in REVIEW_COLS]
-    return values, findings
+    return flat, findings
 
 
 # ---- entry point ------------------------------------------------------------------------------------

@@ -94,14 +94,28 @@ def split_run(run: str, kinds: Sequence[str], groups: Sequence[SumGroup] = (),
     s = "".join(run.split())
     k = len(kinds)
     total_of = {g.total: g for g in groups}
+    group_of = {m: g for g in groups for m in g.members}
     out: list[tuple[str, ...]] = []
     tokens: list[str] = []
+    values: list[int | float | None] = []
     nodes = 0
 
-    def fits(end: int, cell: int) -> bool:
-        remaining_cells = k - cell - 1
-        remaining_chars = len(s) - end
-        return remaining_chars >= remaining_cells and (remaining_cells > 0 or remaining_chars == 0)
+    def too_big(cell: int, end: int) -> bool:
+        """Prune: a group's members already sum to more than its total could still be."""
+        group = group_of.get(cell)
+        if group is None:
+            return False
+        partial = [values[i] for i in group.members if i < cell] + [values[cell]]
+        if None in partial:
+            return False
+        # The total has at least one char per cell between here and it, and after it.
+        cells_left = k - cell - 1
+        longest = len(s) - end - (cells_left - 1)
+        if longest <= 0:
+            return True
+        if group.total == k - 1:  # the total is the row's last cell: its largest value is known
+            return sum(partial) > int(s[len(s) - longest:]) if s[len(s) - longest:].isdigit() else False
+        return sum(partial) >= 10 ** longest
 
     def visit(cell: int, pos: int) -> None:
         nonlocal nodes
@@ -115,22 +129,24 @@ def split_run(run: str, kinds: Sequence[str], groups: Sequence[SumGroup] = (),
         if pos >= len(s):
             return
         group = total_of.get(cell)
-        member_values = None
-        if group is not None:
-            member_values = [parse_token(tokens[i], kinds[i]) for i in group.members]
-        if member_values is not None and None not in member_values:
-            forced = str(sum(member_values))
+        members = [values[i] for i in group.members] if group is not None else None
+        if members is not None and None not in members:
+            forced = str(sum(members))
             ends = [pos + len(forced)] if s.startswith(forced, pos) else []
             if s[pos] in NULL_MARKS or s[pos] in DASHES:
                 ends.append(pos + 1)  # a printed blank total is accepted unchecked
         else:
             ends = _token_ends(s, pos, kinds[cell])
         for end in ends:
-            if not fits(end, cell):
+            remaining_cells, remaining_chars = k - cell - 1, len(s) - end
+            if remaining_chars < remaining_cells or (remaining_cells == 0 and remaining_chars):
                 continue
             tokens.append(s[pos:end])
-            visit(cell + 1, end)
+            values.append(parse_token(s[pos:end], kinds[cell]))
+            if not too_big(cell, end):
+                visit(cell + 1, end)
             tokens.pop()
+            values.pop()
 
     visit(0, 0)
     return out

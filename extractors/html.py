@@ -116,7 +116,7 @@ def looks_like_html(data: bytes) -> bool:
 def parse_html(text: str, source: str):
     text = _XML_DECL.sub("", text, count=1)  # lxml refuses str input with an encoding decl
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
-                              huge_tree=False, default_doctype=False)
+                                  huge_tree=False, default_doctype=False)
     try:
         return lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
@@ -224,8 +224,14 @@ def _class_words(el) -> list[str]:
     return [w for w in re.split(r"[\s_\-:.]+", raw.lower()) if w]
 
 
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
 def is_chrome_marked(el) -> bool:
-    if el.tag in CHROME_TAGS:
+    """Portal furniture by tag or class/id words, or a box the page never shows."""
+    if el.tag in CHROME_TAGS or el.get("hidden") is not None:
+        return True
+    if _HIDDEN.search(el.get("style") or ""):
         return True
     return any(w in CHROME_WORDS or w.startswith(CHROME_PREFIXES) for w in _class_words(el))
 

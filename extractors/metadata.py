@@ -119,8 +119,11 @@ def looks_like_report(doc: Document) -> bool:
 def marker_counts(doc: Document) -> dict[str, int]:
     """How many distinct template markers occur in table cells (and, failing that, in the text)."""
     cells = "|".join(norm(c.text) for t in doc.tables for c in t.cells)
-    source = cells if cells.strip("|") else norm(doc.text)
-    return {tpl: sum(1 for m in marks if m in source) for tpl, marks in L.TEMPLATE_MARKERS.items()}
+    counts = {tpl: sum(1 for m in marks if m in cells) for tpl, marks in L.TEMPLATE_MARKERS.items()}
+    if not any(counts.values()):  # tables absent or unrelated: flat text carries the labels
+        text = norm(doc.text)
+        counts = {tpl: sum(1 for m in marks if m in text) for tpl, marks in L.TEMPLATE_MARKERS.items()}
+    return counts
 
 
 def detect_template(doc: Document) -> str | None:

@@ -100,7 +100,7 @@ def _fill_values(doc: Document, report: Report) -> None:
 
 def _unresolved(v: Value) -> bool:
     """Digits were printed but could not be placed (e.g. an ambiguous glued run): not a found cell."""
-    return v.value is None and parse_cell(v.raw).kind == "number"
+    return v.value is None and parse_cell(v.raw).kind in ("number", "ambiguous")
 
 
 def _mixed_other_only(missing, grid: GridResult) -> bool:

@@ -3,8 +3,9 @@
 Choices (documented because validators and writers rely on them):
 - Blank, "/", "-", "—", "－", "无", "——" and friends mean "nothing printed": value None, kind "blank".
 - Full-width digits and signs are folded (NFKC); thousands separators are dropped; "&nbsp;" padding
-  and inner whitespace between digits are dropped (HTML readers join "2"+"0" spans as "2 0"; a cell
-  is one number, so the digits belong together).
+  is dropped. Digits separated by whitespace ("3 0", "2 0") are kind "ambiguous", value None: it may
+  be one number split over spans or two cells merged by a reader, and guessing would invent data
+  (joining spans is the reader's job).
 - A number without a decimal part is an ``int``; with a decimal part it is the ``float`` of the
   printed text (``float("24252.311082")`` round-trips exactly as printed).
 - Counts (表三/表四) that print a decimal ("3.5") keep the float, so a validation rule can flag
@@ -33,7 +34,7 @@ _NUMBER = re.compile(
 class Parsed:
     value: int | float | None
     unit: str | None
-    kind: str  # number | blank | text
+    kind: str  # number | blank | ambiguous | text
 
     @property
     def is_value_like(self) -> bool:
@@ -48,7 +49,12 @@ def clean(text: str | None) -> str:
     return _WS.sub("", unicodedata.normalize("NFKC", text))
 
 
+_SPLIT_DIGITS = re.compile(r"\d[\s\u00a0\u3000]+[+-]?\d")
+
+
 def parse_cell(text: str | None) -> Parsed:
+    if text and _SPLIT_DIGITS.search(unicodedata.normalize("NFKC", text)):
+        return Parsed(None, None, "ambiguous")
     s = clean(text)
     # NFKC leaves some dash look-alikes; treat them as blank markers when alone.
     if s in NULL_MARKERS or set(s) <= set("/／-—–－_"):

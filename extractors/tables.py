@@ -184,25 +184,49 @@ class GridResult:
             return
         self.rows_found.add((table, row))
         for col, cell in zip(cols, cells):
-            self.values[(table, row, col)] = make_value(table, row, col, cell, page, label)
+            v = self.values[(table, row, col)] = make_value(table, row, col, cell, page, label)
+            if cell is not None and parse_cell(cell.text).kind == "ambiguous":
+                self.findings.append(Finding(
+                    "ambiguous_cell", "warning", f"{table}.{row}.{col}: digits split by spaces {cell.text!r}; "
+                    "left blank rather than guessed", {"raw": cell.text, "page": v.page, "label": label},
+                    table, [(row, col)], "extraction"))
 
 
 def _has_number(cells: list[Cell]) -> bool:
     return any(parse_cell(c.text).kind == "number" for c in cells)
 
 
+def _mentions(label_texts: list[str], words: tuple[str, ...]) -> bool:
+    joined = "".join(norm(t) for t in label_texts)
+    return any(w in joined for w in words)
+
+
+def _add_reviews(res: GridResult, cells: list[Cell], page: int | None, label: str | None) -> None:
+    fitted = fit_cells(cells, L.N_REVIEW_CELLS)
+    res.rows_found.update({(K.TABLE_REVIEWS, p.key) for p in K.PROCEEDINGS})
+    for (proc, out), cell in zip(((p.key, o.key) for p in K.PROCEEDINGS for o in K.OUTCOMES), fitted):
+        res.values[(K.TABLE_REVIEWS, proc, out)] = make_value(K.TABLE_REVIEWS, proc, out, cell, page, label)
+
+
 def extract_grid(tables: list[Table], template: str) -> GridResult:
-    """Classify every table row and read its values (template 2021 or 2019)."""
+    """Classify every table row and read its values (template 2021 or 2019).
+
+    A row counts for table 二/三/四 only once that table's header (or first row) has been seen, so a
+    narrative table earlier in the report ("行政处罚 | 1200") is not mistaken for table 二.
+    """
     res = GridResult()
     active = K.ACTIVE_BY_TEMPLATE.get(template)
     measures = {i.key: [m.key for m in i.measures] for i in active.items} if active else {}
     applicants = [a.key for a in K.APPLICANTS]
-    outcomes = [(p.key, o.key) for p in K.PROCEEDINGS for o in K.OUTCOMES]
     clf = Classifier()
+    seen = {"active": False, "applications": False, "reviews": False}
     pending: list[str] = []  # a label-only row whose values come on the next row (label broken)
+    reviews_done = lambda: (K.TABLE_REVIEWS, "review") in res.rows_found  # noqa: E731
     for rv in row_views(tables):
         label_texts = [c.text for c in rv.labels]
-        label = printed_label(label_texts)
+        seen["active"] |= _mentions(label_texts, L.ACTIVE_HEADER_KEYWORDS)
+        seen["applications"] |= _mentions(label_texts, L.APPLICATIONS_HEADER_KEYWORDS)
+        seen["reviews"] |= _mentions(label_texts, L.REVIEW_HEADER_KEYWORDS)
         if not rv.values or (not _has_number(rv.values) and len(rv.values) < 5):
             # header or label-only row: remember group context and a possible broken label
             if label_texts:
@@ -210,35 +234,26 @@ def extract_grid(tables: list[Table], template: str) -> GridResult:
                 pending = label_texts
             continue
         if not label_texts:
-            if len(rv.values) >= L.N_REVIEW_CELLS - 2 and (("reviews_litigation", "review") not in res.rows_found):
-                cells = fit_cells(rv.values, L.N_REVIEW_CELLS)
-                if _has_number([c for c in cells if c is not None]):
-                    res.rows_found.update({("reviews_litigation", p.key) for p in K.PROCEEDINGS})
-                    for (proc, out), cell in zip(outcomes, cells):
-                        res.values[("reviews_litigation", proc, out)] = make_value(
-                            "reviews_litigation", proc, out, cell, rv.page, None)
+            if len(rv.values) >= L.N_REVIEW_CELLS - 2 and not reviews_done():
+                # 表四's data row has no label; nothing else has 13+ value cells
+                if _has_number(rv.values):
+                    _add_reviews(res, rv.values, rv.page, None)
                 continue
-            if pending:
-                label_texts = pending
-                label = printed_label(label_texts)
+            label_texts = pending
         pending = []
         if not label_texts:
             continue
+        label = printed_label(label_texts)
         item = active_item(norm(label_texts[-1]))
         if item is not None:
-            if item in measures:
+            if item in measures and seen["active"]:
                 cols = measures[item]
                 res.add_row(K.TABLE_ACTIVE, item, cols, fit_cells(rv.values, len(cols)), rv.page, label)
             continue
-        key = clf.application_row(label_texts)
+        key = clf.application_row(label_texts) if seen["applications"] else None
         if key is not None:
             res.add_row(K.TABLE_APPLICATIONS, key, applicants, fit_cells(rv.values, len(applicants)),
                         rv.page, label)
-        elif len(rv.values) >= L.N_REVIEW_CELLS - 2 and ("reviews_litigation", "review") not in res.rows_found:
-            # 表四 data row printed with a label cell ("件数", "数量")
-            cells = fit_cells(rv.values, L.N_REVIEW_CELLS)
-            res.rows_found.update({("reviews_litigation", p.key) for p in K.PROCEEDINGS})
-            for (proc, out), cell in zip(outcomes, cells):
-                res.values[("reviews_litigation", proc, out)] = make_value(
-                    "reviews_litigation", proc, out, cell, rv.page, label)
+        elif len(rv.values) >= L.N_REVIEW_CELLS - 2 and seen["reviews"] and not reviews_done():
+            _add_reviews(res, rv.values, rv.page, label)  # 表四 data row printed with a label ("件数")
     return res

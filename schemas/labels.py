@@ -68,6 +68,11 @@ ACTIVE_ITEM_ALIASES: dict[str, tuple[str, ...]] = {
     "procurement": ("政府集中采购",),
 }
 
+# ---- Header words that open a table's region (a row counts for a table only after them) -----------
+ACTIVE_HEADER_KEYWORDS = ("信息内容", "第二十条", "本年制发件数", "本年新制作数量", "处理决定数量",
+                          "上一年项目数量", "本年收费金额", "采购项目数量", "主动公开政府信息情况")
+APPLICATIONS_HEADER_KEYWORDS = ("申请人情况", "自然人", "勾稽", "本年新收", "法人或其他组织", "上年结转")
+
 # ---- Table 四 header words (tell a 表四 region; the data row itself has no label) --------------------
 REVIEW_HEADER_KEYWORDS = ("行政复议", "行政诉讼", "结果维持", "未经复议直接起诉", "复议后起诉")
 N_REVIEW_CELLS = 15

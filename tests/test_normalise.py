@@ -280,3 +280,22 @@ def test_portal_title_suffix_does_not_make_a_notice():
     doc.title = "什刹海街道2024年政府信息公开工作年度报告_通知公告_北京市西城区人民政府"
     r = normalise(doc)
     assert r.template == "2021" and r.agency == "什刹海街道"
+
+
+def test_narrative_table_before_table2_is_not_table2():
+    doc = report_2021()
+    doc.blocks.insert(3, text_table([["事项", "数量"], ["行政处罚", "99999"], ["予以公开", "77"]]))
+    r = normalise(doc)
+    assert r.num("active_disclosure", "penalty", "decisions") == 1758
+    assert r.num("applications", "disclosed", "natural_person") == 20
+
+
+def test_digits_split_by_spaces_are_left_blank_and_flagged():
+    doc = report_2021()
+    t = next(b for b in doc.blocks if isinstance(b, Table) and "勾稽" in b.cells[0].text)
+    cell = next(c for c in t.cells if c.text == "20")  # （一）予以公开, 自然人
+    cell.text = "2 0"
+    r = normalise(doc)
+    v = r.get("applications", "disclosed", "natural_person")
+    assert (v.value, v.raw) == (None, "2 0") and r.status == "partial"
+    assert any(f.rule == "ambiguous_cell" for f in r.findings)

@@ -11,7 +11,7 @@ def test_blank_markers_have_no_value(raw):
 
 @pytest.mark.parametrize("raw,value", [
     ("0", 0), ("12", 12), ("０", 0), ("１２３", 123), ("1,234", 1234), ("1，234", 1234),
-    ("0\u00a0", 0), ("\u00a0\u00a07 ", 7), ("2 0", 20), ("+17", 17), ("-18", -18), ("－15", -15),
+    ("0\u00a0", 0), ("\u00a0\u00a07 ", 7), ("+17", 17), ("-18", -18), ("－15", -15),
     ("＋3", 3),
 ])
 def test_counts_and_signed(raw, value):
@@ -48,3 +48,9 @@ def test_labels_are_text(raw):
 
 def test_is_blank():
     assert is_blank("—") and not is_blank("0") and not is_blank("规章")
+
+
+@pytest.mark.parametrize("raw", ["2 0", "3 0 0 0", "1\u00a02", "12 +3"])
+def test_digits_split_by_spaces_are_ambiguous(raw):
+    p = parse_cell(raw)
+    assert (p.kind, p.value) == ("ambiguous", None) and p.is_value_like
