@@ -165,7 +165,6 @@ _PUBLISHED_TOTAL = (
     re.compile(r"(?:公布|公开|发布)(?:了)?(?:共计|共)?" + NUM + r"\s*(?P<u>条)[^。；，\d]{0,10}?信息"),
 )
 _ITEM = re.compile(r"(?P<label>[^，,；;。（(）)\d]{1,30}?)" + NUM + r"\s*(?P<u>条|件|项)")
-_PART_MARK = re.compile(r"其中[：:，,]?$")
 _FEE_WORDS = re.compile(r"信息处理费|收费|收取|费用")
 
 
@@ -201,6 +200,12 @@ def _claim(kind: str, value: float, quote: str, unit: str | None, subject: str |
                  section=section, page=page)
 
 
+def _is_part(prefix: str) -> bool:
+    """"…，其中区政府办受理…" / "其中，…受理…": the number is a part of a larger total."""
+    clauses = re.split(r"[，,]", prefix)
+    return "其中" in clauses[-1] or (len(clauses) > 1 and clauses[-2].strip().endswith("其中"))
+
+
 def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Iterator[tuple[Claim, int]]:
     seen: set[tuple[str, int]] = set()
     received_here: list[float] = []
@@ -217,7 +222,7 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
             span = m.group(0)
             subject = None
             if kind == "received":
-                if _PART_MARK.search(sent[:m.start()].rstrip()[-4:]) or "其中" in sent[max(0, m.start() - 4):m.start()]:
+                if _is_part(sent[:m.start()]):
                     subject = "part"
                 elif re.match(r"[（(]?(?:含|包括|包含)上一?年", sent[m.end():m.end() + 6]):
                     kind = "received_total"
