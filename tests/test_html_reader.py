@@ -472,3 +472,40 @@ def test_cells_without_tr_form_an_implied_row():
 def test_pre_keeps_its_lines():
     doc = read(page("<pre>一、总体情况\n  本年度无申请。</pre>"))
     assert [p.text for p in doc.paragraphs] == ["一、总体情况", "本年度无申请。"]
+
+
+def test_hidden_boxes_dropped_unless_they_hold_the_report():
+    html = page('<div style="display: none">登录后可见</div><p hidden>隐藏提示</p>'
+                "<p>某区2021年度报告正文。</p>"
+                '<div style="display:none"><table><tr><td>规章</td><td>1</td><td>2</td><td>3</td>'
+                "</tr></table></div>")
+    doc = read(html)
+    assert "登录后可见" not in doc.text and "隐藏提示" not in doc.text
+    assert "某区2021年度报告正文。" in doc.text and len(doc.tables) == 1
+
+
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # pragma: no cover - hypothesis is a dev dependency
+    given = None
+
+if given is not None:
+    _PIECES = st.sampled_from([
+        "<table>", "</table>", "<tr>", "</tr>", "<td>", "</td>", '<td rowspan="3">',
+        '<td colspan="0">', '<th colspan="abc" rowspan="-1">', "<p>", "</p>", "<br>", "<div>",
+        "</div>", '<div class="footer">', "<nav>", "<h1>", "</h1>", "&nbsp;", "&amp;", "&#0;",
+        "报告", "12", "年度", "\n", " ", "<!--", "-->", "<![if x]>", "<script>", "</script>",
+        "<pre>", "\x00", "\xff", "<tbody>", "<caption>", "<title>某年度报告</title>"])
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(_PIECES, max_size=60))
+    def test_arbitrary_tag_soup_never_crashes(pieces):
+        try:
+            doc = read("<html><body>" + "".join(pieces))
+        except ReadError:
+            return
+        for table in doc.tables:
+            for cell in table.cells:
+                assert cell.rowspan >= 1 and cell.colspan >= 1 and cell.row >= 0 and cell.col >= 0
+            grid = table.grid()  # spans never overlap out of the grid
+            assert len(grid) == table.n_rows
