@@ -118,6 +118,20 @@ def parse_page(url: str, body: bytes, content_type: str | None) -> ParsedPage:
     return ParsedPage(" ".join(titles[0].split()) if titles else None, links, html)
 
 
+_FILE_MAGIC = (b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+def looks_like_html(content_type: str | None, body: bytes) -> bool:
+    if body.startswith(_FILE_MAGIC):
+        return False
+    ct = (content_type or "").split(";")[0].strip().lower()
+    if "html" in ct or "xml" in ct:
+        return True
+    head = body[:1024].lstrip().lower()
+    return ct in ("", "application/octet-stream", "text/plain") and head.startswith(
+        (b"<!doctype html", b"<html", b"<head", b"<meta", b"<!--"))
+
+
 def is_report_text(text: str) -> bool:
     text = re.sub(r"\s+", "", text)
     return "信息公开" in text and ("年度报告" in text or ("年报" in text and bool(_YEAR.search(text))))
@@ -258,16 +272,19 @@ class _Run:
             row["title"] = task.title
         body = None
         if res.not_modified:
-            row.update(change="unchanged", error=None if saved is not None else prev.get("error"))
+            row.update(change="unchanged", error=None if saved is not None else prev.get("error"),
+                       kind=prev.get("kind") or task.kind)
             body = saved
         elif res.ok:
             body = res.body
+            if task.kind != "attachment" and not looks_like_html(res.content_type, body):
+                row["kind"] = "attachment"   # a report link that serves the file itself (PDF...)
             digest = hashlib.sha256(body).hexdigest()
             if saved is not None and prev.get("sha256") == digest:
                 row["change"] = "unchanged"
             else:
                 path = (self.raw_dir / prev["path"]) if prev and prev.get("path") else target_path(
-                    self.raw_dir, task.kind, task.url,
+                    self.raw_dir, row["kind"], task.url,
                     safe_file_name(task.url, res.content_disposition, res.content_type))
                 write_atomic(path, body)
                 row.update(change="changed" if prev and prev.get("sha256") else "new",
@@ -279,7 +296,7 @@ class _Run:
             row.update(change="skipped" if skipped else "failed", error=res.error)
             if res.etag or res.last_modified:    # e.g. too_large: lets the next run ask for a 304
                 row.update(etag=res.etag, last_modified=res.last_modified)
-        if body is not None and task.kind in ("list", "page"):
+        if body is not None and row["kind"] in ("list", "page"):
             parsed = parse_page(task.url, body, row.get("content_type"))
             if parsed.title:
                 row["title"] = parsed.title
@@ -304,19 +321,20 @@ class _Run:
 
     def _discover(self, task: Task, row: dict, body: bytes | None, hooks: SiteHooks,
                   parsed: ParsedPage | None = None) -> list[Task]:
-        if body is None or task.kind == "attachment":
+        kind = row["kind"]
+        if body is None or kind == "attachment":
             return []
         parsed = parsed or parse_page(task.url, body, row.get("content_type"))
-        links = parsed.links + hooks.extra_links(task.url, parsed.html, task.kind)
+        links = parsed.links + hooks.extra_links(task.url, parsed.html, kind)
         root = _column_root(task.site.start_urls[0] if task.site.start_urls else task.url)
         found = []
         for url, text in links:
             if urlsplit(url).scheme not in ("http", "https"):
                 continue
-            kind = classify_link(url, text, task.kind, task.url, task.site, hooks, root)
-            if kind:
-                key = row["report_key"] if task.kind == "page" else None
-                found.append(Task(url, kind, task.site, task.url, key, text or None))
+            link_kind = classify_link(url, text, kind, task.url, task.site, hooks, root)
+            if link_kind:
+                key = row["report_key"] if kind == "page" else None
+                found.append(Task(url, link_kind, task.site, task.url, key, text or None))
         return found
 
     def skipped_row(self, task: Task, error: str) -> dict[str, Any]:

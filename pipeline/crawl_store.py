@@ -4,7 +4,8 @@ Layout::
 
     RAW/pages/<host>/<hash>_<name>        report detail pages (HTML as served)
     RAW/attachments/<host>/<hash>_<name>  pdf, doc, docx, wps, xls, ... attachments
-    RAW/lists/<host>/<hash>_<name>        list pages (kept so a 304 can still be parsed for links)
+    RAW/_lists/<host>/<hash>_<name>       list pages (kept so a 304 can still be parsed for links;
+                                          the leading _ keeps them out of `xxgk run RAW`)
     RAW/documents/documents.parquet       one row per URL: its latest fetch (DOCUMENT_COLUMNS)
     RAW/documents/journal.jsonl           rows of the running crawl, appended and fsynced one
                                           by one; merged into the Parquet at the end of a run
@@ -52,7 +53,7 @@ DOCUMENT_COLUMNS: list[tuple[str, pa.DataType, str]] = [
 ]
 DOCUMENT_SCHEMA = pa.schema([pa.field(n, t) for n, t, _ in DOCUMENT_COLUMNS])
 COLUMN_NAMES = [n for n, _, _ in DOCUMENT_COLUMNS]
-KIND_DIRS = {"page": "pages", "attachment": "attachments", "list": "lists"}
+KIND_DIRS = {"page": "pages", "attachment": "attachments", "list": "_lists"}  # "_": `xxgk run RAW` skips it
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
 _CT_EXT = {"text/html": ".html", "application/pdf": ".pdf", "application/msword": ".doc",

@@ -22,7 +22,9 @@ class Resource:
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-    fail_first: int = 0          # answer 500 to the first N requests
+    fail_first: int = 0          # answer fail_status to the first N requests
+    fail_status: int = 500
+    retry_after: str | None = None  # Retry-After header sent with those failures
     delay: float = 0.0           # sleep before answering (a slow page)
     trickle: float = 0.0         # sleep between 1 KiB chunks of the body
     validators: bool = True      # send ETag / Last-Modified and honour conditional GET
@@ -99,7 +101,8 @@ class Portal:
         if res.delay:
             time.sleep(res.delay)
         if n <= res.fail_first:
-            return self._send(h, 500, b"<html><body>500 Internal Server Error</body></html>", {})
+            extra = {"Retry-After": res.retry_after} if res.retry_after else {}
+            return self._send(h, res.fail_status, b"<html><body>busy</body></html>", extra)
         headers = {"Content-Type": res.content_type, **res.headers}
         if res.validators and res.status == 200:
             headers.update({"ETag": res.etag, "Last-Modified": res.last_modified})
@@ -247,9 +250,14 @@ def build_site(p: Portal, other: Portal) -> dict[str, list[str]]:
     ], '<a href="list.jsp?page=2">下一页</a>', column="信息公开年报"))
     p.set("/col/list.jsp?page=2", list_html([
         ("/art/2024/1/21/art_1_1102.html", "区司法局2023年政府信息公开年报"),
+        ("/module/download/downfile.jsp?classid=0&filename=2401221.pdf", "区审计局2023年度政府信息公开工作年度报告"),
     ], '<a href="list.jsp?page=1">上一页</a>', column="信息公开年报"))
     p.set("/art/2024/1/20/art_1_1101.html", report_html("区发改委", 2023))
     p.set("/art/2024/1/21/art_1_1102.html", report_html("区司法局", 2023))
+    # a report link that serves the file itself (JCMS downfile.jsp): saved as an attachment
+    p.set("/module/download/downfile.jsp?classid=0&filename=2401221.pdf", PDF_BYTES + b"%audit",
+          content_type="application/octet-stream",
+          headers={"Content-Disposition": 'attachment; filename="%E5%8C%BA%E5%AE%A1%E8%AE%A1%E5%B1%80.pdf"'})
     return {
         "start": [p.url(f"{TRS}/index.htm"), p.url("/col/list.jsp?page=1")],
         "pages_ok": [p.url(f"{TRS}/202401/t20240115_1001.htm"), p.url(f"{TRS}/202401/t20240116_1002.htm"),
@@ -257,7 +265,8 @@ def build_site(p: Portal, other: Portal) -> dict[str, list[str]]:
                      p.url(f"{TRS}/202303/t20230306_0906.htm"), p.url(f"{TRS}/202201/t20220120_0801.htm"),
                      p.url("/art/2024/1/20/art_1_1101.html"), p.url("/art/2024/1/21/art_1_1102.html")],
         "attachments_ok": [p.url(f"{TRS}/202401/P020240115_1001.pdf"), p.url("/attach/download.jsp?id=7"),
-                           p.url("/attach/download.jsp?id=8"), p.url(f"{TRS}/202303/P020230305_0910.pdf")],
+                           p.url("/attach/download.jsp?id=8"), p.url(f"{TRS}/202303/P020230305_0910.pdf"),
+                           p.url("/module/download/downfile.jsp?classid=0&filename=2401221.pdf")],
         "failed": [p.url(f"{TRS}/202303/t20230303_0903.htm"), p.url(f"{TRS}/202303/t20230304_0904.htm"),
                    p.url(f"{TRS}/202303/t20230305_0905.htm"), p.url(f"{TRS}/202303/big.pdf")],
         "skipped": [ext, p.url("/private/t20230302_0902.htm"), p.url(f"{TRS}/202303/t20230307_0907.htm")],

@@ -116,13 +116,17 @@ def test_saved_files_metadata_and_report_keys(site, tmp_path):
     # a PDF linked straight from the list is its own report
     direct = portal.url("/xxgk/zfxxgknb/202303/P020230305_0910.pdf")
     assert rows[direct]["report_key"] == direct and rows[direct]["title"].startswith("市统计局")
+    # a report link that answered with a PDF is saved and recorded as an attachment
+    jcms = rows[portal.url("/module/download/downfile.jsp?classid=0&filename=2401221.pdf")]
+    assert jcms["kind"] == "attachment" and jcms["path"].endswith("_区审计局.pdf")
+    assert jcms["title"] == "区审计局2023年度政府信息公开工作年度报告"
     # Content-Disposition names cannot escape RAW
     evil = rows[portal.url("/attach/download.jsp?id=7")]["path"]
     absolute = rows[portal.url("/attach/download.jsp?id=8")]["path"]
     assert evil.startswith("attachments/") and evil.endswith("_evil.docx") and ".." not in evil
     assert absolute.startswith("attachments/") and absolute.endswith("_passwd.doc")
     # list pages are recorded and kept (so a 304 can still be parsed), separately from reports
-    assert rows[expected["start"][0]]["kind"] == "list" and rows[expected["start"][0]]["path"].startswith("lists/")
+    assert rows[expected["start"][0]]["kind"] == "list" and rows[expected["start"][0]]["path"].startswith("_lists/")
     assert len(changed_documents(tmp_path)) == len(expected["pages_ok"]) + len(expected["attachments_ok"])
 
 
@@ -183,7 +187,8 @@ def test_resume_after_interruption_does_not_refetch(site, tmp_path):
 def test_fetcher_limits_retry_after_and_download_deadline(tmp_path):
     with Portal() as p:
         p.set("/robots.txt", "User-agent: *\nDisallow:\n", content_type="text/plain")
-        p.set("/busy", "ok", fail_first=0)
+        p.set("/busy", "ok", fail_first=1, fail_status=429, retry_after="1")
+        p.set("/gone", "x", fail_first=5, fail_status=403)
         p.set("/trickle.pdf", b"x" * 20_000, trickle=0.1, content_type="application/pdf")
         chain = [f"/r{i}" for i in range(8)]
         for a, b in zip(chain, chain[1:]):
@@ -196,6 +201,11 @@ def test_fetcher_limits_retry_after_and_download_deadline(tmp_path):
             assert r.error.startswith("download_timeout") and time.monotonic() - t0 < 2
             r = f.fetch(p.url(chain[0]), site)
             assert r.error.startswith("too_many_redirects")
+            t0 = time.monotonic()
+            r = f.fetch(p.url("/busy"), site)       # 429 + Retry-After: 1, then 200
+            assert r.ok and r.attempts == 2 and time.monotonic() - t0 >= 0.9
+            r = f.fetch(p.url("/gone"), site)       # 4xx other than 429: never retried
+            assert r.error == "http_403" and r.attempts == 1 and p.hits["/gone"] == 1
             r = f.fetch(p.url(chain[3]), site)
             assert r.ok and r.body == b"end" and r.final_url == p.url(chain[-1])
 
@@ -274,3 +284,76 @@ def test_config_and_site_registry():
     b = parse_config({"sites": [{"start_urls": ["http://h/"], "module": "test-only"}]}).sites[0]
     from pipeline.sites import hooks_for
     assert hooks_for(b).classify("http://h/x.asp", "", "list", "http://h/") == "page"
+
+
+KILL_SCRIPT = """
+import dataclasses, sys
+from pipeline.crawl import crawl
+from pipeline.sites import CrawlConfig, SiteConfig
+site = SiteConfig(rate=8, concurrency=1, timeout=0.3, retries=1, backoff=0.01, max_bytes=100_000,
+                  download_timeout=1.0)
+crawl(sys.argv[2:], sys.argv[1], CrawlConfig(defaults=site))
+"""
+
+
+def test_resume_after_sigkill(site, tmp_path):
+    """A real kill -9 mid-crawl: the journal survives and the next run picks up where it stopped."""
+    import json
+    import os
+    import signal
+    import subprocess
+    portal, _, expected = site
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(tmp_path), *expected["start"]],
+                            cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    journal = tmp_path / "documents" / "journal.jsonl"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        lines = journal.read_text(encoding="utf-8").splitlines() if journal.exists() else []
+        if sum('"event": "row"' in line for line in lines) >= 6:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    rows_before = [json.loads(x)["row"] for x in journal.read_text(encoding="utf-8").splitlines()
+                   if '"event": "row"' in x]
+    assert len(rows_before) >= 6 and not any('"event": "end"' in x for x in journal.read_text().splitlines())
+    done = {r["url"][len(portal.url("")):] for r in rows_before if r["url"].startswith(portal.url(""))}
+    hits_before = dict(portal.hits)
+    rows = by_url(crawl(expected["start"], tmp_path, fast_config()))
+    for path in done:
+        assert portal.hits[path] == hits_before[path], f"{path} requested again after resume"
+    new = sorted(u for u, r in rows.items() if r["change"] == "new" and r["kind"] in ("page", "attachment"))
+    assert new == sorted(expected["pages_ok"] + expected["attachments_ok"])
+
+
+def test_cli_crawl_command(site, tmp_path):
+    import typer
+    from typer.testing import CliRunner
+
+    from pipeline.cli_crawl import register
+    portal, _, expected = site
+    app = typer.Typer()
+    register(app)
+
+    @app.command("noop")   # typer runs a lone command without its name; keep "crawl" explicit
+    def noop() -> None:
+        pass
+    config = tmp_path / "sites.yaml"
+    config.write_text("defaults: {rate: 50, timeout: 0.3, retries: 1, backoff: 0.01, max_bytes: 100000}\n",
+                      encoding="utf-8")
+    result = CliRunner().invoke(app, ["crawl", expected["start"][1], "--out", str(tmp_path / "raw"),
+                                      "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "page       new       2" in result.output
+    assert (tmp_path / "raw" / "documents" / "documents.parquet").exists()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("defaults: {speed: 3}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["crawl", "http://x/", "--out", str(tmp_path / "r2"), "--config", str(bad)])
+    assert result.exit_code == 2 and "unknown keys" in result.output
+
+
+def test_example_config_loads():
+    from pipeline.sites import load_config
+    cfg = load_config(Path(__file__).resolve().parents[1] / "data" / "sites.example.yaml")
+    assert cfg.defaults.rate == 1.0 and cfg.sites and all(s.start_urls for s in cfg.sites)
