@@ -213,13 +213,18 @@ CHROME_PREFIXES = ("nav", "menu", "submenu", "footer", "header", "breadcrumb", "
 _NUMBER = re.compile(r"^[-+]?\d[\d,.]*%?$")
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def _text_len(el) -> int:
-    return sum(len(t) - t.count(" ") - t.count("\n") - t.count("\t") - t.count("\xa0")
-               for t in el.itertext())
+    """Visible characters under ``el`` (whitespace not counted)."""
+    return len(_WHITESPACE.sub("", el.xpath("string()")))
 
 
 def _class_words(el) -> list[str]:
     raw = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if raw == " ":
+        return []
     raw = re.sub(r"([a-z])([A-Z])", r"\1 \2", raw)
     return [w for w in re.split(r"[\s_\-:.]+", raw.lower()) if w]
 
