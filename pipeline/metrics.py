@@ -68,4 +68,8 @@ def metrics_rows(reports: pd.DataFrame, datasets: dict[str, pd.DataFrame]) -> pd
             cells[ds] = {} if g is None else {(r, c): v for r, c, v in zip(g[rk], g[ck], g["value"])}
         rows.append({"agency_id": rep.get("agency_id"), "agency": rep.get("agency"), "year": rep.get("year"),
                      "report_id": rep["report_id"], **compute(cells)})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    for name, _, _ in METRICS:  # None -> NaN, so every metric column is float64 for analysts
+        if name in out:
+            out[name] = pd.to_numeric(out[name], errors="coerce").astype("float64")
+    return out

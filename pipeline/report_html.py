@@ -164,6 +164,10 @@ def _index(reports: pd.DataFrame, findings: pd.DataFrame, compare_links: list[tu
             f"<th>errors</th><th>warnings</th></tr>{trs}</table>")
 
 
+def _number(v: float) -> str:
+    return f"{v:.0f}" if float(v).is_integer() else f"{v:.3f}"
+
+
 def _compare_pages(out: Path, folder: Path) -> list[tuple[str, str]]:
     reports = reports_with_places(out)
     if reports.empty:
@@ -178,7 +182,7 @@ def _compare_pages(out: Path, folder: Path) -> list[tuple[str, str]]:
                 + report_charts.distribution(group["disclosure_rate"], "公开率分布", "(予以公开+部分公开)/办结")
                 + report_charts.ranking(group["agency_name"], group["received_new"], "本年新收申请数排名")
                 + report_charts.trend(trend_frame, "received_new", "本年新收申请数趋势")
-                + group.drop(columns=["report_id"]).to_html(index=False, na_rep="–", float_format=lambda v: f"{v:.3f}"))
+                + group.drop(columns=["report_id"]).to_html(index=False, na_rep="–", float_format=_number))
         name = f"{province}-{int(year)}.html"
         (folder / "compare" / name).write_text(_page(f"{province} {year}", body, 1), encoding="utf-8")
         links.append((f"{province} {int(year)}", f"compare/{name}"))

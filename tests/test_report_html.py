@@ -69,3 +69,53 @@ def test_report_pages_are_static_and_self_contained(tmp_path):
         t = p.read_text(encoding="utf-8")
         assert "src='http" not in t and 'src="http' not in t and "<link" not in t
     assert (out / "report" / "dictionary.html").read_text(encoding="utf-8").count("<h3") > 5
+
+
+def _chromium():
+    import os
+    import shutil
+
+    import pytest
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: `make test` installs it (make deps); CI must have it")
+        pytest.skip("chromium not installed (run `make deps` as root to install Debian's chromium)")
+    return exe
+
+
+def _browse(exe: str, page: Path, profile: Path, *extra: str) -> tuple[str, str]:
+    import subprocess
+
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", "--window-size=1200,1600",
+           *extra, page.as_uri()]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    return done.stdout, done.stderr
+
+
+def test_report_renders_in_a_real_browser(tmp_path):
+    """Every page loads with no console message; the comparison page's charts render (screenshot)."""
+    from PIL import Image
+
+    exe = _chromium()
+    out = _out(tmp_path)
+    index = build_report(out)
+    compare_page = sorted((out / "report" / "compare").glob("*.html"))[0]
+    pages = [index, compare_page, *sorted((out / "report" / "reports").glob("*.html"))[:2],
+             out / "report" / "dictionary.html"]
+    for page in pages:
+        dom, log = _browse(exe, page, tmp_path / "profile", "--dump-dom")
+        assert "CONSOLE" not in log, f"console output on {page.name}: {log}"
+        assert "</body>" in dom
+    dom, _ = _browse(exe, compare_page, tmp_path / "profile", "--dump-dom")
+    assert dom.count("<svg") >= 3  # distribution, ranking, trend
+    artefacts = Path(__file__).resolve().parents[1] / "test-artifacts"
+    artefacts.mkdir(exist_ok=True)
+    shot = artefacts / "compare-page.png"
+    _, log = _browse(exe, compare_page, tmp_path / "profile", f"--screenshot={shot}")
+    img = Image.open(shot).convert("L")
+    lo, hi = img.getextrema()
+    assert hi - lo > 100, "screenshot is blank: the charts did not render"
