@@ -126,9 +126,12 @@ def marker_counts(doc: Document) -> dict[str, int]:
     return counts
 
 
-def detect_template(doc: Document) -> str | None:
+def detect_template(doc: Document, year: int | None = None) -> str | None:
     """'2021', '2019', 'pre2019' or None (nothing recognised). 2021 markers win over 2019 ones:
-    reports mixing layouts (a 2021 表二 with the single 2019 （六） row) are 2021 reports."""
+    reports mixing layouts (a 2021 表二 with the single 2019 （六） row) are 2021 reports.
+
+    Only when a table 三 is printed without any telling label (no 表二, single （六） row) does the
+    report year break the tie: the 2021 format applies to reports on 2021 and later."""
     counts = marker_counts(doc)
     if counts["2021"]:
         return "2021"
@@ -141,6 +144,8 @@ def detect_template(doc: Document) -> str | None:
     has_t3 = any(m in cells or m in text for m in L.APPLICATIONS_PRESENT_MARKERS)
     if not has_t3 and "依申请" in text and looks_like_report(doc):
         return "pre2019"
+    if has_t3 and year is not None:
+        return "2021" if year >= 2021 else "2019"
     return None
 
 

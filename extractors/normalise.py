@@ -32,7 +32,7 @@ def normalise(doc: Document) -> Report:
     if is_notice_title(first_line):
         raise NotAReport(f"not a 政府信息公开工作年度报告: the title reads like a notice ({first_line[:60]!r})",
                          source=doc.source)
-    template = detect_template(doc)
+    template = detect_template(doc, info.year)
     if template is None:
         if not looks_like_report(doc):
             raise NotAReport(

@@ -196,6 +196,17 @@ def _has_number(cells: list[Cell]) -> bool:
     return any(parse_cell(c.text).kind == "number" for c in cells)
 
 
+_HEADER_UNIT = re.compile(r"(?:单位[:：]?|[（(])\s*(万元|亿元|元)\s*[）)]?")
+
+
+def _header_unit(label_texts: list[str]) -> str | None:
+    for t in label_texts:
+        m = _HEADER_UNIT.search(unicodedata.normalize("NFKC", t or "").replace(" ", ""))
+        if m:
+            return m.group(1)
+    return None
+
+
 def _mentions(label_texts: list[str], words: tuple[str, ...]) -> bool:
     joined = "".join(norm(t) for t in label_texts)
     return any(w in joined for w in words)
@@ -221,6 +232,7 @@ def extract_grid(tables: list[Table], template: str) -> GridResult:
     clf = Classifier()
     seen = {"active": False, "applications": False, "reviews": False}
     pending: list[str] = []  # a label-only row whose values come on the next row (label broken)
+    header_unit: str | None = None  # "本年收费金额（单位：万元）" -> 万元, for money cells without a unit
     reviews_done = lambda: (K.TABLE_REVIEWS, "review") in res.rows_found  # noqa: E731
     for rv in row_views(tables):
         label_texts = [c.text for c in rv.labels]
@@ -228,7 +240,8 @@ def extract_grid(tables: list[Table], template: str) -> GridResult:
         seen["applications"] |= _mentions(label_texts, L.APPLICATIONS_HEADER_KEYWORDS)
         seen["reviews"] |= _mentions(label_texts, L.REVIEW_HEADER_KEYWORDS)
         if not rv.values or (not _has_number(rv.values) and len(rv.values) < 5):
-            # header or label-only row: remember group context and a possible broken label
+            # header or label-only row: remember group context, a header unit and a broken label
+            header_unit = _header_unit(label_texts) or header_unit
             if label_texts:
                 clf.application_row(label_texts)  # updates group context only
                 pending = label_texts
@@ -249,6 +262,10 @@ def extract_grid(tables: list[Table], template: str) -> GridResult:
             if item in measures and seen["active"]:
                 cols = measures[item]
                 res.add_row(K.TABLE_ACTIVE, item, cols, fit_cells(rv.values, len(cols)), rv.page, label)
+                for col in cols:
+                    v = res.values.get((K.TABLE_ACTIVE, item, col))
+                    if v is not None and col in K.MONEY_MEASURES and v.unit is None and v.raw and header_unit:
+                        v.unit = header_unit
             continue
         key = clf.application_row(label_texts) if seen["applications"] else None
         if key is not None:

@@ -299,3 +299,19 @@ def test_digits_split_by_spaces_are_left_blank_and_flagged():
     v = r.get("applications", "disclosed", "natural_person")
     assert (v.value, v.raw) == (None, "2 0") and r.status == "partial"
     assert any(f.rule == "ambiguous_cell" for f in r.findings)
+
+
+def test_table3_without_telling_labels_falls_back_on_the_year():
+    rows = [r for r in T3_2021 if "逾期" not in r[-1] and r[-1] != "3.其他"]
+    rows.insert(20, ["", "（六）其他处理"])
+    doc = Document("mem://t", "html", "66" * 32, narrative() + [text_table(table3(rows)), text_table(table4())])
+    r = normalise(doc)
+    assert r.template == "2021" and r.status == "partial"  # 表二 missing
+    assert r.num("applications", "other_handling", "natural_person") == 200
+
+
+def test_money_unit_from_header():
+    r = normalise(report_2021())
+    fee = r.get("active_disclosure", "fees", "amount_10k_yuan")
+    assert (fee.value, fee.unit) == (24252.311082, "万元")
+    assert r.get("active_disclosure", "penalty", "decisions").unit is None
