@@ -127,6 +127,13 @@ def category_key(label: str) -> str | None:
 
 # ---- simple patterns: (kind, regex, unit) ------------------------------------------------------
 _NOT_APPLICATION = re.compile(r"复议|诉讼|诉求|举报|投诉|建议|提案|信访")
+# Sentences about hotlines, complaints or proposals use the same verbs (收到/办结/答复).
+_OTHER_BUSINESS = re.compile(r"咨询|投诉|诉求|留言|建议|提案|信访|热线|来电|工单|12345")
+_APPLICATION_CONTEXT = re.compile(r"申请")
+_NEEDS_APPLICATION = frozenset({"received", "handled", "answered", "carried_forward", "carried_over",
+                                "category_base"})
+# Review organs (司法局) also report their general caseload: only disclosure cases count.
+_DISCLOSURE_CONTEXT = re.compile(r"信息公开|政府信息")
 _APPLY = r"(?:收到|受理|接收|接到|新收)"
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("received", re.compile(_APPLY + r"(?P<mid>[^。；，\d“”\"]{0,30}?申请[^。；，\d]{0,8}?)(?:总数|总量|数量)?(?:共计|合计|总计|共)?"
@@ -190,14 +197,25 @@ def claims_in_text(text: str, section: int | None = None, page: int | None = Non
         for claim, start in _claims_in_sentence(sent, section, page):
             found.append(Located(claim, offset + start, idx))
     found.sort(key=lambda loc: loc.start)
-    found.extend(_breakdowns(found, sentences, section, page))
-    return found
+    breakdowns, covered = _category_breakdowns(found, sentences, section, page)
+    found = [loc for loc in found if loc.claim.kind not in ("category_count", "category_pct")
+             or id(loc) in covered or _APPLICATION_CONTEXT.search(sentences[loc.sentence][1])]
+    return found + breakdowns + _published_breakdowns(found, sentences, section, page)
 
 
 def _claim(kind: str, value: float, quote: str, unit: str | None, subject: str | None,
            section: int | None, page: int | None) -> Claim:
     return Claim(kind=kind, value=value, quote=quote.strip(), unit=unit, subject=subject,
                  section=section, page=page)
+
+
+def _in_context(kind: str, sent: str) -> bool:
+    if kind in _NEEDS_APPLICATION:
+        return bool(_APPLICATION_CONTEXT.search(sent)) and not (
+            _OTHER_BUSINESS.search(sent) and not re.search(r"公开申请|依申请", sent))
+    if kind in ("review_total", "litigation_total"):
+        return bool(_DISCLOSURE_CONTEXT.search(sent))
+    return True
 
 
 def _is_part(prefix: str) -> bool:
@@ -212,7 +230,7 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
     for kind, rx in PATTERNS:
         for m in rx.finditer(sent):
             value = parse_number(m.group("n"))
-            if value is None or (kind, m.start("n")) in seen:
+            if value is None or (kind, m.start("n")) in seen or not _in_context(kind, sent):
                 continue
             if kind == "received" and _NOT_APPLICATION.search(m.groupdict().get("mid") or ""):
                 continue
@@ -240,13 +258,15 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
         value = parse_number(m.group("n"))
         if key is None or value is None:
             continue
+        # Outside a breakdown of applications these words also describe documents (公文不予公开…);
+        # standalone category counts are kept only in sentences about applications (filtered later).
         yield _claim("category_count", value, sent, m.group("u"), key, section, page), m.start("n")
         if m.group("p"):
             yield _claim("category_pct", float(m.group("p")), sent, "%", key, section, page), m.start("p")
     m = _NO_CARRY.search(sent)
     if m and not any(k == "carried_forward" for k, _ in seen):
         yield _claim("carried_forward", 0, sent, "件", "none_stated", section, page), m.start()
-    for m in _NONE_REVIEW.finditer(sent):
+    for m in _NONE_REVIEW.finditer(sent) if _DISCLOSURE_CONTEXT.search(sent) else ():
         what = m.group("what")
         if "复议" in what:
             yield _claim("review_total", 0, sent, "件", "none_stated", section, page), m.start()
@@ -268,22 +288,20 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
                 yield _claim("published_total", value, sent, "条", None, section, page), m.start("n")
 
 
-def _breakdowns(found: list[Located], sentences: list[tuple[int, str]], section: int | None,
-                page: int | None) -> list[Located]:
-    return _category_breakdowns(found, sentences, section, page) + \
-        _published_breakdowns(found, sentences, section, page)
-
-
 _BASE_KINDS = ("answered", "handled", "received", "received_total", "category_base")
 
 
 def _category_breakdowns(found: list[Located], sentences: list[tuple[int, str]],
-                         section: int | None, page: int | None) -> list[Located]:
-    """A run of sentences carrying category counts, right after (or in) a sentence with a total."""
+                         section: int | None, page: int | None) -> tuple[list[Located], set[int]]:
+    """A run of sentences carrying category counts, right after (or in) a sentence with a total.
+
+    Returns the breakdown claims and the ids of the category claims that belong to one.
+    """
     by_sentence: dict[int, list[Located]] = {}
     for loc in found:
         by_sentence.setdefault(loc.sentence, []).append(loc)
     out: list[Located] = []
+    covered: set[int] = set()
     idx, n = 0, len(sentences)
     while idx < n:
         cats = [c for c in by_sentence.get(idx, []) if c.claim.kind == "category_count"]
@@ -296,10 +314,25 @@ def _category_breakdowns(found: list[Located], sentences: list[tuple[int, str]],
             run += [c for c in by_sentence[end] if c.claim.kind == "category_count"]
             end += 1
         base = _base_before(by_sentence, idx, run[0].start, sentences)
-        if base is not None and len(run) >= 2:
-            out.append(_make_breakdown(base, run, found, sentences, idx, end, section, page))
+        if base is not None:
+            covered |= {id(c) for j in range(idx, end) for c in by_sentence.get(j, [])
+                        if c.claim.kind in ("category_count", "category_pct")}
+            run = _without_subrows(run)
+            if len(run) >= 2:
+                out.append(_make_breakdown(base, run, found, sentences, idx, end, section, page))
         idx = end
-    return out
+    return out, covered
+
+
+_GROUP_OF = {key: group for group in ("withheld", "unavailable", "rejected") for _, key in CATEGORY_LABELS
+             if key.startswith(group + "_")} | {"disclosed": "disclosed+partially_disclosed",
+                                                 "partially_disclosed": "disclosed+partially_disclosed"}
+
+
+def _without_subrows(run: list[Located]) -> list[Located]:
+    """"无法提供31件，其中本机关不掌握29件": the sub-row is inside its group, not a further item."""
+    listed = {c.claim.subject for c in run}
+    return [c for c in run if _GROUP_OF.get(c.claim.subject or "") not in listed]
 
 
 def _base_before(by_sentence: dict[int, list[Located]], idx: int, first_start: int,
@@ -346,6 +379,8 @@ def _published_breakdowns(found: list[Located], sentences: list[tuple[int, str]]
         if not m:
             continue
         items = _items_at_depth(after[m.end():])
+        if re.search(r"(?:条|件|项)等", after[m.end():]):
+            continue  # "…76条等": the list does not claim to be complete
         if len(items) >= 2:
             claim = BreakdownClaim(kind="breakdown", value=sum(v for _, v, _ in items), quote=sent.strip(),
                                    unit="条", subject=f"published_total={loc.claim.value:g}",

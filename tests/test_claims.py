@@ -128,3 +128,20 @@ def test_staff_counts():
 def test_report_text_is_used_when_there_are_no_sections():
     report = Report(report_id="t", source="t", sha256="", format="txt", text="共收到70件申请，办结69件。")
     assert {c.kind for c in extract_claims(report)} == {"received", "handled"}
+
+
+def test_other_business_with_the_same_verbs_is_not_a_claim():
+    assert "handled" not in kinds("对网民的咨询投诉件及时处理并反馈，截至目前共收到15564件咨询投诉件，已办结15042件。")
+    assert "review_total" not in kinds("全年办理行政复议案件120件，审结115件。")
+    assert "category_count" not in kinds("全年制发公文500件，其中主动公开300件，不予公开150件。")
+
+
+def test_subrow_inside_its_group_is_not_a_further_item():
+    text = "办结申请60件，其中：予以公开20件；无法提供40件，其中本机关不掌握相关政府信息29件。"
+    (bd,) = [c for c in claims(text) if c.kind == "breakdown"]
+    assert bd.value == 60 and [k for k, _, _ in bd.items] == ["disclosed", "unavailable"]
+
+
+def test_open_ended_list_is_not_a_breakdown():
+    text = "共公开信息300条，其中施工许可证76条、排水许可证5条等。"
+    assert not [c for c in claims(text) if c.kind == "breakdown"]
