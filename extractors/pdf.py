@@ -13,8 +13,11 @@ from __future__ import annotations
 import io
 import logging
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+
+import pdfminer.pdftypes
 
 from extractors.base import sha256_hex
 from extractors.document import Document, Paragraph, Table
@@ -31,6 +34,51 @@ PAGE_NUMBER_RE = re.compile(
 SECTION_HEADING_RE = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
 CID_GLYPH_RE = re.compile(r"^\(cid:\d+\)$")
 BOLD_FONT_RE = re.compile(r"bold|black|heavy|黑体|Hei", re.I)
+
+MAX_STREAM_BYTES = 256 * 1024 * 1024  # one decompressed stream; a scanned A4 page at 600 dpi is ~100 MB
+
+
+class _CappedDecompressor:
+    """zlib decompressobj that refuses to inflate past MAX_STREAM_BYTES (decompression bombs)."""
+
+    def __init__(self, *args, **kwargs):
+        self._inner = zlib.decompressobj(*args, **kwargs)
+        self._total = 0
+
+    def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+        room = MAX_STREAM_BYTES - self._total + 1
+        out = self._inner.decompress(data, room)
+        self._total += len(out)
+        if self._total > MAX_STREAM_BYTES or self._inner.unconsumed_tail:
+            raise ResourceLimit(f"a PDF stream inflates past {MAX_STREAM_BYTES} bytes (decompression bomb?)")
+        return out
+
+    def flush(self, *args) -> bytes:
+        return self._inner.flush(*args)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+class _CappedZlib:
+    """Stands in for the ``zlib`` module inside pdfminer.pdftypes, which inflates whole streams
+    with ``zlib.decompress`` and no limit: a small PDF could otherwise take all memory."""
+    error = zlib.error
+
+    @staticmethod
+    def decompress(data: bytes, *args) -> bytes:
+        d = _CappedDecompressor()
+        return d.decompress(data) + d.flush()
+
+    @staticmethod
+    def decompressobj(*args, **kwargs) -> _CappedDecompressor:
+        return _CappedDecompressor(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(zlib, name)
+
+
+pdfminer.pdftypes.zlib = _CappedZlib()
 
 for _name in ("pdfminer", "pdfplumber"):  # pdfminer warns loudly about harmless font quirks
     logging.getLogger(_name).setLevel(logging.ERROR)
@@ -197,6 +245,18 @@ def _style(lines: list[Line], text: str, lay: Layout) -> str | None:
 
 # ---------------------------------------------------------------- the reader
 
+def _our_error(exc: BaseException) -> ReadError | None:
+    """Our own error (e.g. the stream cap) raised inside pdfminer and wrapped by pdfplumber."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, ReadError):
+            return exc
+        nxt = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        exc = nxt or exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
 def _open(data: bytes, source: str):
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect, PDFEncryptionError
@@ -205,6 +265,10 @@ def _open(data: bytes, source: str):
         pdf = pdfplumber.open(io.BytesIO(data))
         n_pages = len(pdf.pages)
     except Exception as exc:  # pdfplumber wraps pdfminer errors; unwrap for the message
+        ours = _our_error(exc)
+        if ours is not None:
+            ours.source = ours.source or source
+            raise ours from exc
         inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
         if isinstance(inner, PDFPasswordIncorrect) or isinstance(exc, PDFPasswordIncorrect):
             raise ReadError("encrypted PDF (password required)", source=source) from exc
@@ -281,9 +345,13 @@ class PdfReader:
             for page in pdf.pages:
                 try:
                     pages.append(read_page(page))
-                except (ReadError, MemoryError):
+                except MemoryError:
                     raise
                 except Exception as exc:
+                    inner = _our_error(exc)
+                    if inner is not None:
+                        inner.source = inner.source or source
+                        raise inner from exc
                     raise ReadError(f"cannot read page {page.page_number}: {exc}", source=source) from exc
                 finally:
                     page.close()  # drop the page's parsed objects: memory stays flat on long PDFs

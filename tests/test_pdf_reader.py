@@ -178,6 +178,24 @@ def test_owner_password_only_opens() -> None:
     assert "二〇二四年度报告正文" in doc.text
 
 
+def test_decompression_bomb_is_a_resource_limit(monkeypatch) -> None:
+    import zlib
+
+    monkeypatch.setattr(pdf_mod, "MAX_STREAM_BYTES", 1_000_000)
+    data = make_pdf([text_page(["正文"])])
+    content = b"% padding\n" * 200_000 + text_page(["正文"]).stream()  # 2 MB, mostly comments
+    packed = zlib.compress(content, 9)
+    start = data.index(b"6 0 obj")
+    end = data.index(b"endobj", start) + len(b"endobj")
+    bomb = (b"6 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed
+            + b"\nendstream\nendobj")
+    data = data[:start] + bomb + data[end:]  # xref offsets now stale: pdfminer rebuilds them
+    with pytest.raises(ResourceLimit):
+        READER.read(data, "bomb.pdf")
+    monkeypatch.setattr(pdf_mod, "MAX_STREAM_BYTES", 10_000_000)
+    assert "正文" in READER.read(data, "bomb.pdf").text  # under the cap it reads
+
+
 def test_no_text_layer_needs_ocr() -> None:
     scan = Page().hline(50, 500, 100)  # a page with drawing but no characters
     with pytest.raises(ReadError) as err:
