@@ -104,11 +104,22 @@ def _fuzzy_row(label: str, cutoff: float = 0.75) -> str | None:
 
 
 def active_item(label: str) -> str | None:
+    """Exact item label, allowing a unit suffix ("规章（件）" -> "规章件")."""
     bare = strip_number(label)
     for item, aliases in L.ACTIVE_ITEM_ALIASES.items():
-        if bare in aliases:
+        if bare in aliases or any(bare.startswith(a) and bare[len(a):] in L.LABEL_UNIT_SUFFIXES for a in aliases):
             return item
     return None
+
+
+def _split_group(leaf: str) -> tuple[str | None, str]:
+    """'六其他处理3其他' (group and item in one cell) -> ('other', '3其他')."""
+    for group, words in L.APPLICATION_GROUP_KEYWORDS.items():
+        for w in words:
+            i = leaf.find(w)
+            if i >= 0 and len(leaf) - (i + len(w)) >= 2:
+                return group, leaf[i + len(w):]
+    return None, leaf
 
 
 @dataclass
@@ -125,7 +136,9 @@ class Classifier:
             g = _group_of(n)
             if g and g != "result":
                 self.group = g
-        leaf = norms[-1]
+        group, leaf = _split_group(norms[-1])
+        if group and group != "result":
+            self.group = group
         bare = strip_number(leaf)
         if bare in L.OTHER_HANDLING_LEAVES:
             self.group = "other"
@@ -233,6 +246,7 @@ def extract_grid(tables: list[Table], template: str) -> GridResult:
     seen = {"active": False, "applications": False, "reviews": False}
     pending: list[str] = []  # a label-only row whose values come on the next row (label broken)
     header_unit: str | None = None  # "本年收费金额（单位：万元）" -> 万元, for money cells without a unit
+    subtotal_col = False  # a 表三 header with a 法人或其他组织 小计 column (an extra value cell per row)
     reviews_done = lambda: (K.TABLE_REVIEWS, "review") in res.rows_found  # noqa: E731
     for rv in row_views(tables):
         label_texts = [c.text for c in rv.labels]
@@ -242,6 +256,7 @@ def extract_grid(tables: list[Table], template: str) -> GridResult:
         if not rv.values or (not _has_number(rv.values) and len(rv.values) < 5):
             # header or label-only row: remember group context, a header unit and a broken label
             header_unit = _header_unit(label_texts) or header_unit
+            subtotal_col |= seen["applications"] and _mentions(label_texts, L.SUBTOTAL_HEADER_KEYWORDS)
             if label_texts:
                 clf.application_row(label_texts)  # updates group context only
                 pending = label_texts
@@ -269,7 +284,10 @@ def extract_grid(tables: list[Table], template: str) -> GridResult:
             continue
         key = clf.application_row(label_texts) if seen["applications"] else None
         if key is not None:
-            res.add_row(K.TABLE_APPLICATIONS, key, applicants, fit_cells(rv.values, len(applicants)),
+            values = rv.values
+            if subtotal_col and len(values) == len(applicants) + 1:
+                values = values[:1] + values[2:]  # drop the 法人或其他组织 小计 column (not in the template)
+            res.add_row(K.TABLE_APPLICATIONS, key, applicants, fit_cells(values, len(applicants)),
                         rv.page, label)
         elif len(rv.values) >= L.N_REVIEW_CELLS - 2 and seen["reviews"] and not reviews_done():
             _add_reviews(res, rv.values, rv.page, label)  # 表四 data row printed with a label ("件数")

@@ -73,6 +73,11 @@ ACTIVE_HEADER_KEYWORDS = ("信息内容", "第二十条", "本年制发件数", 
                           "上一年项目数量", "本年收费金额", "采购项目数量", "主动公开政府信息情况")
 APPLICATIONS_HEADER_KEYWORDS = ("申请人情况", "自然人", "勾稽", "本年新收", "法人或其他组织", "上年结转")
 
+# A 表三 header printing a subtotal column for 法人或其他组织 (not in the template; dropped).
+SUBTOTAL_HEADER_KEYWORDS = ("小计",)
+# Unit words some reports append to a table 二 item label ("规章（件）").
+LABEL_UNIT_SUFFIXES = ("件", "个", "项", "条", "万元", "元", "数")
+
 # ---- Table 四 header words (tell a 表四 region; the data row itself has no label) --------------------
 REVIEW_HEADER_KEYWORDS = ("行政复议", "行政诉讼", "结果维持", "未经复议直接起诉", "复议后起诉")
 N_REVIEW_CELLS = 15

@@ -315,3 +315,34 @@ def test_money_unit_from_header():
     fee = r.get("active_disclosure", "fees", "amount_10k_yuan")
     assert (fee.value, fee.unit) == (24252.311082, "万元")
     assert r.get("active_disclosure", "penalty", "decisions").unit is None
+
+
+def test_group_and_item_in_one_cell():
+    rows = [list(r) for r in T3_2021]
+    rows[4] = ["", "（三）不予公开 1.属于国家秘密"]
+    rows[22] = ["", "（六）其他处理 3.其他"]
+    r = normalise(report_2021(rows))
+    assert r.status == "ok"
+    assert r.num("applications", "withheld_state_secret", "natural_person") == 40
+    assert r.num("applications", "other_reasons", "natural_person") == 220
+
+
+def test_subtotal_column_for_organisations_is_dropped():
+    t3 = table3()
+    t3[1] = ["", "自然人", "法人或其他组织", "总计"]
+    t3[2] = ["", "", "小计", *SEVEN[1:6], ""]
+    for row in t3[3:]:
+        k = next(i for i, c in enumerate(row) if c.isdigit())
+        row.insert(k + 1, str(sum(int(x) for x in row[k + 1:k + 6])))
+    doc = report_2021()
+    i = next(k for k, b in enumerate(doc.blocks) if isinstance(b, Table) and "勾稽" in b.cells[0].text)
+    doc.blocks[i] = text_table(t3, 3)
+    r = normalise(doc)
+    assert [r.num("applications", "disclosed", a.key) for a in K.APPLICANTS] == [int(x) for x in row_values(2)]
+
+
+def test_item_label_with_unit_suffix():
+    doc = report_2021()
+    t = next(b for b in doc.blocks if isinstance(b, Table))
+    next(c for c in t.cells if c.text == "规章").text = "规章（件）"
+    assert normalise(doc).num("active_disclosure", "regulations", "in_force") == 5
