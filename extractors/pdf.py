@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import pdfminer.pdftypes
 
 from extractors.base import sha256_hex
-from extractors.document import Document, Paragraph, Table
+from extractors.document import Document, Paragraph
 from extractors.errors import ReadError, ResourceLimit
 from extractors.pdf_tables import (
     PageTable, build_table, can_continue, find_page_tables, is_visible_ruling, starts_new_item,
@@ -32,6 +32,7 @@ PAGE_NUMBER_RE = re.compile(
     r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?$|^\d+\s*/\s*\d+$"
     r"|^[-—–－\s]*[A-Za-z]*\s*\d{1,4}\s*[A-Za-z]*[-—–－\s]*$")
 SECTION_HEADING_RE = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
+PDF_HEADER_RE = re.compile(rb"%PDF-\d")
 CID_GLYPH_RE = re.compile(r"^\(cid:\d+\)$")
 BOLD_FONT_RE = re.compile(r"bold|black|heavy|黑体|Hei", re.I)
 
@@ -332,7 +333,10 @@ class PdfReader:
     extensions = (".pdf",)
 
     def sniff(self, data: bytes, name: str) -> bool:
-        return b"%PDF" in data[:1024]
+        # The header may follow some junk (allowed within 1 KB), but not markup: an HTML page
+        # that merely mentions "%PDF-1.7" is not a PDF.
+        m = PDF_HEADER_RE.search(data[:1024])
+        return bool(m) and b"<" not in data[:m.start()]
 
     def read(self, data: bytes, source: str) -> Document:
         pdf, n_pages = _open(data, source)
@@ -419,5 +423,3 @@ def assemble_blocks(pages: list[PageContent]) -> list:
 
 READER = PdfReader()
 
-
-__all__ = ["READER", "MAX_PAGES", "PdfReader", "Table"]

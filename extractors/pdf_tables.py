@@ -304,8 +304,19 @@ def _append_part(acc: list[GridCell], acc_rows: int, cells: list[GridCell], n_ro
     return offset + n_rows
 
 
+def _snap(v: float, edges: list[float]) -> float:
+    near = min(edges, key=lambda e: abs(e - v), default=v)
+    return near if abs(near - v) <= 2 * EDGE_TOL else v
+
+
 def build_table(parts: list[PageTable]) -> Table:
     """One Table from one or more page parts (already known to belong together)."""
+    # Snap each continuation's column edges onto the first part's (a re-rendered page may shift
+    # the ruling by a few points), so the same column gets the same index on every page.
+    first = parts[0].x_edges()
+    for part in parts[1:]:
+        for c in part.cells:
+            c.x0, c.x1 = _snap(c.x0, first), _snap(c.x1, first)
     xs = cluster([v for p in parts for c in p.cells for v in (c.x0, c.x1)])
     acc, acc_rows = _part_cells(parts[0], xs)
     for part in parts[1:]:

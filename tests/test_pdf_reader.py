@@ -148,6 +148,7 @@ def test_sniff_and_registry() -> None:
     assert READER.sniff(data, "x.bin")
     assert READER.sniff(b"\xef\xbb\xbf  %PDF-1.7", "x.pdf")  # junk before the header is tolerated
     assert not READER.sniff(os.urandom(64).replace(b"%", b"x"), "x.pdf")
+    assert not READER.sniff(b"<html><body>Save as %PDF-1.7 file</body></html>", "x.html")
     assert pick_reader(data, "report.bin") is READER
 
 
@@ -247,21 +248,21 @@ X = [60, 120, 260, 330, 400]  # group label | item label | 甲 | 乙
 
 
 def rule(page: Page, hlines: list[tuple[float, int]], vtop: float, vbottom: float,
-         split_from: float, split_to: float | None = None) -> None:
+         split_from: float, split_to: float | None = None, dx: float = 0) -> None:
     """Table ruling: hlines are (top, first column the rule starts at); the outer and value
     column rules run from vtop to vbottom; the rule between the two label columns only from
     split_from to split_to (above and below it, a label spans both columns)."""
     for y, col in hlines:
-        page.hline(X[col], X[-1], y)
+        page.hline(X[col] + dx, X[-1] + dx, y)
     for x in (X[0], X[2], X[3], X[4]):
-        page.vline(x, vtop, vbottom)
-    page.vline(X[1], split_from, vbottom if split_to is None else split_to)
+        page.vline(x + dx, vtop, vbottom)
+    page.vline(X[1] + dx, split_from, vbottom if split_to is None else split_to)
 
 
-def cells(page: Page, top: float, texts: list[str]) -> None:
+def cells(page: Page, top: float, texts: list[str], dx: float = 0) -> None:
     for col, s in enumerate(texts):
         if s:
-            page.text(X[col] + 3, top + 5, s, size=10)
+            page.text(X[col] + 3 + dx, top + 5, s, size=10)
 
 
 def three_page_table() -> bytes:
@@ -320,6 +321,22 @@ def test_table_joined_over_two_page_breaks() -> None:
     # narrative around the table, in reading order
     kinds = [type(b).__name__ for b in doc.blocks]
     assert kinds.index("Table") > 0 and kinds[-1] == "Paragraph"
+
+
+def test_continuation_shifted_by_a_few_points_keeps_its_columns() -> None:
+    p1 = Page()
+    rule(p1, [(600, 0), (630, 0)], 600, 760, split_from=600)
+    cells(p1, 600, ["甲项", "乙项", "1", "2"])
+    cells(p1, 630, ["戊项", "己项", "5", "6"])
+    p2 = Page()
+    rule(p2, [(90, 0), (120, 0)], 60, 120, split_from=60, dx=4.5)
+    cells(p2, 60, ["丙项", "丁项", "3", "4"], dx=4.5)
+    cells(p2, 90, ["庚项", "辛项", "7", "8"], dx=4.5)
+    doc = READER.read(make_pdf([p1, p2]), "shift.pdf")
+    assert len(doc.tables) == 1
+    table = doc.tables[0]
+    assert table.n_cols == 4 and all(c.colspan == 1 for c in table.cells)
+    assert [squash(c.text) for c in table.cells if c.col == 3] == ["2", "6", "4", "8"]
 
 
 def test_paragraph_between_tables_prevents_joining() -> None:
