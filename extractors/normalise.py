@@ -60,27 +60,9 @@ def _fill_values(doc: Document, report: Report) -> None:
     template = report.template
     grid = extract_grid(doc.tables, template)
     report.findings.extend(grid.findings)
-    method_note = None
-    if not grid.rows_found and _looks_flat(doc):
-        try:
-            solved = _solve_flat(doc.text, template)
-        except Exception as e:  # noqa: BLE001 - a solver bug must not lose the rest of the report
-            solved = None
-            report.findings.append(Finding("flat_solver_error", "warning",
-                                           f"glued-digit solver failed: {type(e).__name__}: {e}",
-                                           {}, None, [], "extraction"))
-        if solved is not None:
-            values, findings = solved
-            for v in values:
-                grid.values[(v.table, v.row, v.col)] = v
-                grid.rows_found.add((v.table, v.row))
-            report.findings.extend(findings)
-            method_note = "split-solved"
-        else:
-            report.findings.append(Finding(
-                "flat_text_unsolved", "warning",
-                "the tables are printed as flat text with glued digits and no solver is available",
-                {}, None, [], "extraction"))
+    expected_rows = {(t, r) for t, cells in K.expected_cells(template).items() for r, _ in cells}
+    if not expected_rows <= grid.rows_found and _looks_flat(doc):
+        _merge_flat(doc, report, grid)
     report.values = _complete(grid, template, report)
     expected = K.expected_cells(template)
     missing = [(t, r, c) for t, cells in expected.items() for r, c in cells
@@ -94,8 +76,6 @@ def _fill_values(doc: Document, report: Report) -> None:
             {"missing": [f"{t}.{r}.{c}" for t, r, c in missing[:40]]}, None, [], "extraction"))
     else:
         report.status = "ok"
-    if method_note:
-        report.meta["values_method"] = method_note
 
 
 def _unresolved(v: Value) -> bool:
@@ -127,6 +107,33 @@ def _complete(grid: GridResult, template: str, report: Report) -> list[Value]:
             + ("; the single （六）其他处理 row stands in for the 2021 sub-rows" if "other_handling" in rows else ""),
             {"rows": rows}, extra[0].table, [(v.row, v.col) for v in extra[:7]], "publisher"))
     return out + extra
+
+
+def _merge_flat(doc: Document, report: Report, grid: GridResult) -> None:
+    """Table labels sit in the narrative (no grid was found for them): let the glued-digit solver
+    read them, and take its values only for rows the grids did not give."""
+    try:
+        solved = _solve_flat(doc.text, report.template)
+    except Exception as e:  # noqa: BLE001 - a solver bug must not lose the rest of the report
+        report.findings.append(Finding("flat_solver_error", "warning",
+                                       f"glued-digit solver failed: {type(e).__name__}: {e}",
+                                       {}, None, [], "extraction"))
+        return
+    if solved is None:
+        report.findings.append(Finding(
+            "flat_text_unsolved", "warning",
+            "the tables are printed as flat text with glued digits and no solver is available",
+            {}, None, [], "extraction"))
+        return
+    values, findings = solved
+    from_grid = set(grid.rows_found)
+    taken = [v for v in values if (v.table, v.row) not in from_grid]
+    for v in taken:
+        grid.values[(v.table, v.row, v.col)] = v
+        grid.rows_found.add((v.table, v.row))
+    report.findings.extend(findings)
+    if taken:
+        report.meta["values_method"] = "split-solved" if not from_grid else "grid+text"
 
 
 def _looks_flat(doc: Document) -> bool:

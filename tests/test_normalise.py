@@ -346,3 +346,19 @@ def test_item_label_with_unit_suffix():
     t = next(b for b in doc.blocks if isinstance(b, Table))
     next(c for c in t.cells if c.text == "规章").text = "规章（件）"
     assert normalise(doc).num("active_disclosure", "regulations", "in_force") == 5
+
+
+def test_flat_solver_fills_only_rows_the_grids_missed(monkeypatch):
+    def solve(text, template):
+        return [Value("applications", "received_new", "total", 70, "70", method="split-solved"),
+                Value("active_disclosure", "penalty", "decisions", 1, "1", method="text")], []
+
+    monkeypatch.setitem(sys.modules, "extractors.glued", types.SimpleNamespace(solve_flat_tables=solve))
+    doc = report_2021()
+    i = next(k for k, b in enumerate(doc.blocks) if isinstance(b, Table) and "勾稽" in b.cells[0].text)
+    doc.blocks[i] = Paragraph("一、本年新收政府信息公开申请数量 1 2 3 4 5 6 70", 3)  # PDF table not detected
+    r = normalise(doc)
+    assert r.num("applications", "received_new", "total") == 70
+    assert r.get("applications", "received_new", "total").method == "split-solved"
+    assert r.num("active_disclosure", "penalty", "decisions") == 1758  # the grid wins
+    assert r.status == "partial"
