@@ -253,6 +253,9 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
     if received_here and re.search(r"[，,](?:均|全部|都)(?:已)?[^。；，\d]{0,10}?答复", sent) \
             and not any(k == "answered" for k, _ in seen):
         yield _claim("answered", received_here[-1], sent, "件", "all_received", section, page), len(sent)
+    if received_here:
+        yield from _applicant_claims(sent, section, page)
+    yield from _outcome_claims(sent, section, page)
     for m in _CATEGORY.finditer(sent):
         key = category_key(m.group("label"))
         value = parse_number(m.group("n"))
@@ -286,6 +289,42 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
             value = parse_number(m.group("n"))
             if value is not None:
                 yield _claim("published_total", value, sent, "条", None, section, page), m.start("n")
+
+
+APPLICANT_WORDS = {"自然人": "natural_person", "商业企业": "commercial", "科研机构": "research",
+                   "社会公益组织": "social_welfare", "法律服务机构": "legal_services",
+                   "法人或其他组织": "organisations", "法人和其他组织": "organisations"}
+_APPLICANT = re.compile(r"(?P<who>" + "|".join(APPLICANT_WORDS) + r")(?:提出|提交|申请|的)*" + NUM + r"\s*(?P<u>件)")
+_ALL_NATURAL = re.compile(r"(?:均|全部|都)(?:为|是|由)自然人")
+OUTCOME_WORDS = {"结果维持": "upheld", "维持": "upheld", "结果纠正": "corrected", "纠正": "corrected",
+                 "纠错": "corrected", "其他结果": "other", "尚未审结": "pending", "未审结": "pending"}
+_OUTCOME = re.compile(r"(?P<what>" + "|".join(OUTCOME_WORDS) + r")(?:的)?" + NUM + r"\s*(?P<u>件|起)")
+_PROCEEDING = re.compile(r"行政复议|行政诉讼|诉讼")
+
+
+def _applicant_claims(sent: str, section: int | None, page: int | None) -> Iterator[tuple[Claim, int]]:
+    """"收到申请75件，涉及自然人72件、商业企业3件" / "均为自然人提交"."""
+    for m in _APPLICANT.finditer(sent):
+        value = parse_number(m.group("n"))
+        if value is not None:
+            yield _claim("received_by_applicant", value, sent, "件", APPLICANT_WORDS[m.group("who")],
+                         section, page), m.start("n")
+    m = _ALL_NATURAL.search(sent)
+    if m:
+        yield _claim("all_natural_person", 1, sent, None, "natural_person", section, page), m.start()
+
+
+def _outcome_claims(sent: str, section: int | None, page: int | None) -> Iterator[tuple[Claim, int]]:
+    """"行政复议351件，其中结果维持72件，结果纠正64件…": outcome counts follow their proceeding."""
+    if not _DISCLOSURE_CONTEXT.search(sent):
+        return
+    marks = [(m.start(), "review" if "复议" in m.group(0) else "litigation") for m in _PROCEEDING.finditer(sent)]
+    for m in _OUTCOME.finditer(sent):
+        before = [scope for pos, scope in marks if pos < m.start()]
+        value = parse_number(m.group("n"))
+        if before and value is not None:
+            yield _claim(f"{before[-1]}_outcome", value, sent, m.group("u"), OUTCOME_WORDS[m.group("what")],
+                         section, page), m.start("n")
 
 
 _BASE_KINDS = ("answered", "handled", "received", "received_total", "category_base")

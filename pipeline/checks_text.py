@@ -133,6 +133,36 @@ def check_text_answered(report: Report, claims: list[Claim]) -> Iterator[Hit]:
                        cells=[("handled_total", "total"), ("carried_forward", "total")])
 
 
+ORG_COLS = tuple(c.key for c in APPLICANTS if c.key not in ("natural_person", "total"))
+APPLICANT_TEXT = {c.key: c.label for c in APPLICANTS} | {"organisations": "法人或其他组织"}
+
+
+def _applicant_cell(report: Report, row: str, who: str) -> float | None:
+    cols = ORG_COLS if who == "organisations" else (who,)
+    vals = [report.num(TABLE_APPLICATIONS, row, c) for c in cols]
+    vals = [v for v in vals if v is not None]
+    return sum(vals) if vals else None
+
+
+def check_text_applicants(report: Report, claims: list[Claim]) -> Iterator[Hit]:
+    for (who, value), group in _by_subject_value(c for c in claims if c.kind == "received_by_applicant").items():
+        new, over = _applicant_cell(report, "received_new", who), _applicant_cell(report, "carried_over", who) or 0
+        if new is None or value in (new, new + over):
+            continue  # 一+二 is the "counts carried-over" reading the received rule already notes
+        cols = ORG_COLS if who == "organisations" else (who,)
+        yield _hit("mismatch", {"label": APPLICANT_TEXT.get(who, who), "claimed": fmt(value), "new": fmt(new),
+                                "carried_over": fmt(over)}, group,
+                   [_cell_ev(report, TABLE_APPLICATIONS, "received_new", c) for c in cols],
+                   cells=[("received_new", c) for c in cols])
+    for c in (c for c in claims if c.kind == "all_natural_person"):
+        others = [(col, report.num(TABLE_APPLICATIONS, "received_new", col)) for col in ORG_COLS]
+        others = [(col, v) for col, v in others if v]
+        if others:
+            yield _hit("not_all_natural", {"detail": "、".join(f"{APPLICANT_TEXT[col]}{fmt(v)}件" for col, v in others)},
+                       [c], [_cell_ev(report, TABLE_APPLICATIONS, "received_new", col) for col, _ in others],
+                       cells=[("received_new", col) for col, _ in others])
+
+
 # ---- categories -------------------------------------------------------------------------------
 def category_rows(key: str) -> tuple[str, ...]:
     return CATEGORY_ROWS.get(key, (key,))
@@ -244,6 +274,20 @@ def check_text_review_litigation(report: Report, claims: list[Claim]) -> Iterato
                            [(p, "total") for p in SCOPE[scope]])
 
 
+def check_text_review_outcomes(report: Report, claims: list[Claim]) -> Iterator[Hit]:
+    for scope in ("review", "litigation"):
+        outcomes = [c for c in claims if c.kind == f"{scope}_outcome"]
+        for (outcome, value), group in _by_subject_value(outcomes).items():
+            table = [report.num(TABLE_REVIEWS, p, outcome) for p in SCOPE[scope]]
+            table = [t for t in table if t is not None]
+            if table and sum(table) != value:
+                yield _hit("mismatch", {"label": SCOPE_LABEL[scope], "outcome": OUTCOME_TEXT[outcome],
+                                        "claimed": fmt(value), "table": fmt(sum(table))}, group,
+                           [_cell_ev(report, TABLE_REVIEWS, p, outcome) for p in SCOPE[scope]], TABLE_REVIEWS,
+                           [(p, outcome) for p in SCOPE[scope]])
+
+
+OUTCOME_TEXT = {"upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结"}
 OUTCOME_WORD = {"corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结"}
 
 
@@ -331,6 +375,8 @@ TEXT_CHECKS = {
     "text_category_pct": check_text_category_pct,
     "text_breakdown": check_text_breakdown,
     "text_review_litigation": check_text_review_litigation,
+    "text_review_outcomes": check_text_review_outcomes,
+    "text_applicants": check_text_applicants,
     "text_outcome_flag": check_text_outcome_flag,
     "text_normative": check_text_normative,
     "text_staff": check_text_staff,

@@ -124,6 +124,14 @@ RULES: tuple[Rule, ...] = (
     Rule("text_vs_table_review_litigation", "text_review_litigation", {
         "mismatch": Outcome("error", "文字称{label}{claimed}件，但表四{label}总计为{table}"),
     }),
+    Rule("text_vs_table_review_outcomes", "text_review_outcomes", {
+        "mismatch": Outcome("error", "文字称{label}中{outcome}{claimed}件，但表四对应{outcome}合计为{table}"),
+    }),
+    Rule("text_vs_table_applicants", "text_applicants", {
+        "mismatch": Outcome("error", "文字称{label}提出申请{claimed}件，但表三一、本年新收该列为{new}"
+                                     "（加上年结转{carried_over}亦不符）"),
+        "not_all_natural": Outcome("error", "文字称申请均由自然人提出，但表三一、本年新收中{detail}"),
+    }),
     Rule("text_all_upheld", "text_outcome_flag", {
         "contradicted": Outcome("error", "文字称{label}均获维持，但表四{label}中{detail}"),
     }, params={"kind": "all_upheld", "must_be_zero": ("corrected", "other", "pending")}),

@@ -145,3 +145,12 @@ def test_subrow_inside_its_group_is_not_a_further_item():
 def test_open_ended_list_is_not_a_breakdown():
     text = "共公开信息300条，其中施工许可证76条、排水许可证5条等。"
     assert not [c for c in claims(text) if c.kind == "breakdown"]
+
+
+def test_applicant_split_and_outcomes():
+    k = kinds("2022年，全区收到政府信息公开申请75件，涉及自然人72件、商业企业3件，均在法定期限内予以答复。")
+    assert k["received_by_applicant"] == [72, 3]
+    assert "all_natural_person" in kinds("共收到政府信息公开申请36件，均为自然人提交。")
+    found = claims("政府信息公开行政诉讼46件，其中结果维持25件，结果纠正5件，其他结果9件，尚未审结7件。")
+    outs = {(c.subject, c.value) for c in found if c.kind == "litigation_outcome"}
+    assert outs == {("upheld", 25), ("corrected", 5), ("other", 9), ("pending", 7)}

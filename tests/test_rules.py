@@ -182,3 +182,33 @@ def test_fee_statement_missing_is_a_warning_for_2021_only():
     assert not any(f.rule == "fee_statement_missing" for f in f19)
     stated = [Section(6, "六、其他需要报告的事项", "全年共发出收费通知的件数和总金额均为0，实际收取的总金额为0。")]
     assert not any(f.rule == "fee_statement_missing" for f in validate(make_report("2021", values, stated)))
+
+
+def _with_text(template: str, text: str, seed: int = 9) -> Report:
+    values = consistent_values(template, random.Random(seed))
+    return make_report(template, values, [Section(1, "一、总体情况", text),
+                                          Section(6, "六、其他需要报告的事项", "无收取信息处理费情况。")])
+
+
+def _cell(report: Report, table: str, row: str, col: str):
+    return report.num(table, row, col)
+
+
+def test_text_that_agrees_with_the_table_gives_no_error():
+    report = _with_text("2021", "")
+    n = lambda row: _cell(report, "applications", row, "total")
+    r = lambda p: _cell(report, "reviews_litigation", p, "total")
+    text = (f"本年度共收到政府信息公开申请{n('received_new'):g}件，办结{n('handled_total'):g}件，"
+            f"{n('carried_forward'):g}件结转下年度继续办理。因政府信息公开引起的行政复议案件{r('review'):g}件、"
+            f"行政诉讼案件{r('litigation_direct') + r('litigation_after_review'):g}件。")
+    report.sections[0].text = text
+    assert errors(validate(report)) == []
+
+
+def test_text_that_contradicts_the_table_is_an_error_with_quote_and_cells():
+    report = _with_text("2021", "")
+    wrong = _cell(report, "applications", "handled_total", "total") + 3
+    report.sections[0].text = f"全年共收到政府信息公开申请，办结申请{wrong:g}件。"
+    (f,) = [f for f in validate(report) if f.rule == "text_vs_table_handled"]
+    assert f.severity == "error" and f"{wrong:g}" in f.message
+    assert f.evidence["quotes"][0]["quote"].startswith("全年") and f.cells == [("handled_total", "total")]
