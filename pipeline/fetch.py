@@ -88,8 +88,9 @@ class _Retry(Exception):
 class Fetcher:
     """One per crawl; thread-safe. Host settings come from the first site that uses the host."""
 
-    def __init__(self, sleep: Callable[[float], None] = time.sleep):
-        self._client = httpx.Client(follow_redirects=False, trust_env=False)
+    def __init__(self, sleep: Callable[[float], None] = time.sleep, trust_env: bool = True):
+        # trust_env: HTTP(S)_PROXY / NO_PROXY from the environment are honoured.
+        self._client = httpx.Client(follow_redirects=False, trust_env=trust_env)
         self._gates: dict[str, HostGate] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._robots_locks: dict[str, threading.Lock] = {}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import time
 from pathlib import Path
@@ -12,12 +13,15 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from portal import Portal, build_site  # noqa: E402
 
-from pipeline.crawl import classify_link, crawl, decode_html, is_report_text  # noqa: E402
+from pipeline.crawl import crawl  # noqa: E402
+from pipeline.discover import classify_link, decode_html, is_report_text  # noqa: E402
 from pipeline.crawl_store import (COLUMN_NAMES, changed_documents, documents_to_extract,  # noqa: E402
                                   load_documents, safe_file_name, sanitise_name, target_path)
 from pipeline.fetch import Fetcher  # noqa: E402
 from pipeline.sites import (ConfigError, CrawlConfig, SiteConfig, SiteHooks, parse_config,  # noqa: E402
                             register_site)
+
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")   # the portal is on loopback
 
 FAST = SiteConfig(rate=50, concurrency=2, timeout=0.3, retries=1, backoff=0.01, max_bytes=100_000,
                   download_timeout=1.0, contact_url="https://example.org/xxgk-contact")
@@ -351,6 +355,15 @@ def test_cli_crawl_command(site, tmp_path):
     bad.write_text("defaults: {speed: 3}\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["crawl", "http://x/", "--out", str(tmp_path / "r2"), "--config", str(bad)])
     assert result.exit_code == 2 and "unknown keys" in result.output
+
+
+def test_start_url_that_is_a_report_page_is_saved_as_a_page(site, tmp_path):
+    portal, _, _ = site
+    url = portal.url("/xxgk/zfxxgknb/202401/t20240115_1001.htm")
+    rows = by_url(crawl([url], tmp_path, fast_config()))
+    assert rows[url]["kind"] == "page" and rows[url]["path"].startswith("pages/")
+    pdf = rows[portal.url("/xxgk/zfxxgknb/202401/P020240115_1001.pdf")]
+    assert pdf["kind"] == "attachment" and pdf["report_key"] == url and pdf["change"] == "new"
 
 
 def test_example_config_loads():
