@@ -57,6 +57,7 @@ class TitleInfo:
 
 def _clean_agency(agency: str) -> str:
     agency = _AGENCY_NOISE.sub("", agency)
+    agency = re.sub(r"^关于|关于$", "", agency)  # "XX市人民政府办公室关于2021年…年度报告"
     # crawler chrome before the title ("…年报平潭综合实验区"): keep what follows the last separator
     agency = re.split(r"[_|｜>＞»\]】]", agency)[-1]
     return agency.strip(" -—_")
@@ -123,6 +124,8 @@ def marker_counts(doc: Document) -> dict[str, int]:
     if not any(counts.values()):  # tables absent or unrelated: flat text carries the labels
         text = norm(doc.text)
         counts = {tpl: sum(1 for m in marks if m in text) for tpl, marks in L.TEMPLATE_MARKERS.items()}
+        # one marker word in prose ("政府集中采购") is no table; a flattened header prints several
+        counts = {tpl: (n if n >= 2 else 0) for tpl, n in counts.items()}
     return counts
 
 

@@ -110,9 +110,13 @@ def expected_files(paths: list[str]) -> list[Path]:
     return out
 
 
+def evaluate_paths(paths: list[str]) -> list[FileResult]:
+    """Evaluate expected.json files (or folders of them); the default is ../shared/corpus."""
+    return [evaluate_file(f) for f in expected_files(paths)]
+
+
 def main(argv: list[str] | None = None) -> int:
-    files = expected_files(list(sys.argv[1:] if argv is None else argv))
-    results = [evaluate_file(f) for f in files]
+    results = evaluate_paths(list(sys.argv[1:] if argv is None else argv))
     width = max((len(r.file) for r in results), default=10)
     print(f"{'file':<{width}}  cells right/total  exact  meta")
     for r in results:

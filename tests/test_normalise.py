@@ -362,3 +362,11 @@ def test_flat_solver_fills_only_rows_the_grids_missed(monkeypatch):
     assert r.get("applications", "received_new", "total").method == "split-solved"
     assert r.num("active_disclosure", "penalty", "decisions") == 1758  # the grid wins
     assert r.status == "partial"
+
+
+def test_agency_before_guanyu_and_prose_marker_is_no_template():
+    doc = Document("mem://g", "txt", "77" * 32, [
+        Paragraph("青岚市人民政府办公室关于2020年政府信息公开工作年度报告"),
+        Paragraph("一、总体情况"), Paragraph("全年依申请公开3件，政府集中采购信息按时公开。")])
+    r = normalise(doc)
+    assert (r.agency, r.year, r.template) == ("青岚市人民政府办公室", 2020, "pre2019")
