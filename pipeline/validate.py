@@ -12,12 +12,13 @@ from typing import Callable, Iterable, Iterator
 from extractors.claims import extract_claims
 from extractors.errors import ValidationError
 from extractors.model import Claim, Finding, Report
+from pipeline.checks_soft import SOFT_CHECKS
 from pipeline.checks_table import TABLE_CHECKS, Hit
 from pipeline.checks_text import TEXT_CHECKS
 from schemas.rules import RULES, Rule
 
 Check = Callable[..., Iterator[Hit]]
-CHECKS: dict[str, Check] = {**TABLE_CHECKS, **TEXT_CHECKS}
+CHECKS: dict[str, Check] = {**TABLE_CHECKS, **TEXT_CHECKS, **SOFT_CHECKS}
 
 _missing = {r.check for r in RULES} - set(CHECKS)
 if _missing:  # pragma: no cover - a rule naming an unknown check is a programming error

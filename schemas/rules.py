@@ -152,6 +152,22 @@ RULES: tuple[Rule, ...] = (
     }, templates=("2021",)),
 )
 
+
+# ---- soft plausibility (FORMAT.md §4.5): notes, never errors ----------------------------------
+SOFT_RULES: tuple[Rule, ...] = (
+    Rule("other_handling_share_high", "other_handling_share", {
+        "high": Outcome("info", "表三（六）其他处理{other}件，占（七）总计{handled}件的{share}%，比例偏高"
+                                "（60号文要求主管部门关注其他处理数量偏高的情况）"),
+    }, params={"threshold": 0.2}),
+    Rule("after_review_exceeds_review", "after_review_exceeds_review", {
+        "exceeds": Outcome("info", "表四复议后起诉{after}件多于本年行政复议{review}件（复议可能由其他机关作出或在往年，仅供核查）"),
+    }),
+    Rule("section1_length", "section_length", {
+        "long": Outcome("info", "一、总体情况约{n}字，超过2021年格式“篇幅原则上不超过一千字”的要求"),
+    }, params={"section": 1, "limit": 1000}, templates=("2021",)),
+)
+RULES = RULES + SOFT_RULES
+
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
 if len(RULES_BY_ID) != len(RULES):  # pragma: no cover - guards against copy-paste ids
     raise ValueError("duplicate rule id in schemas/rules.py")

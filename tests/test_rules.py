@@ -212,3 +212,19 @@ def test_text_that_contradicts_the_table_is_an_error_with_quote_and_cells():
     (f,) = [f for f in validate(report) if f.rule == "text_vs_table_handled"]
     assert f.severity == "error" and f"{wrong:g}" in f.message
     assert f.evidence["quotes"][0]["quote"].startswith("全年") and f.cells == [("handled_total", "total")]
+
+
+def test_soft_checks_are_notes_never_errors():
+    values = consistent_values("2021", random.Random(21))
+    report = make_report("2021", values, [Section(1, "一、总体情况", "政务公开" * 300),
+                                          Section(6, "六、其他需要报告的事项", "无收取信息处理费情况。")])
+    review = next(v for v in values if (v.table, v.row, v.col) == ("reviews_litigation", "review", "total"))
+    after = next(v for v in values if (v.row, v.col) == ("litigation_after_review", "total"))
+    if after.value <= review.value:  # make 复议后起诉 exceed 行政复议 while keeping R6 true
+        extra = review.value - after.value + 1
+        after.value += extra
+        next(v for v in values if (v.row, v.col) == ("litigation_after_review", "upheld")).value += extra
+    findings = validate(report)
+    soft = {f.rule: f.severity for f in findings if f.rule in ("section1_length", "after_review_exceeds_review")}
+    assert soft == {"section1_length": "info", "after_review_exceeds_review": "info"}
+    assert errors(findings) == []
