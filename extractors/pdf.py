@@ -131,6 +131,8 @@ def _line_from(raw: dict, page: int) -> Line:
 
 def read_page(page) -> PageContent:
     number = page.page_number
+    # Fake bold is the same glyph printed twice, a hair apart: one printed character.
+    page = page.dedupe_chars(tolerance=1, extra_attrs=("size",))
     content = PageContent(number, float(page.height))
     # "(cid:123)" is what pdfminer gives for glyphs it cannot map to Unicode: not a text layer.
     visible = [c["text"] for c in page.chars if c["text"].strip()]

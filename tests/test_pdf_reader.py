@@ -353,6 +353,12 @@ def test_paragraph_between_tables_prevents_joining() -> None:
     assert len(doc.tables) == 2
 
 
+def test_fake_bold_double_print_reads_once() -> None:
+    p = Page().text(72, 100, "一、总体情况").text(72.4, 100, "一、总体情况").text(72, 130, "正文一行。")
+    doc = READER.read(make_pdf([p]), "bold.pdf")
+    assert squash(doc.text) == "一、总体情况正文一行。"
+
+
 def test_running_header_does_not_split_a_table() -> None:
     pages = []
     for n in range(3):
