@@ -46,7 +46,7 @@ def clean(text: str | None) -> str:
     """NFKC-fold and drop all whitespace (incl. nbsp, ideographic space, zero-width)."""
     if text is None:
         return ""
-    return _WS.sub("", unicodedata.normalize("NFKC", text))
+    return _WS.sub("", unicodedata.normalize("NFKC", text)).replace("\u2212", "-")  # U+2212 minus sign
 
 
 _SPLIT_DIGITS = re.compile(r"\d[\s\u00a0\u3000]+[+-]?\d")

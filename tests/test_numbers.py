@@ -12,7 +12,7 @@ def test_blank_markers_have_no_value(raw):
 @pytest.mark.parametrize("raw,value", [
     ("0", 0), ("12", 12), ("０", 0), ("１２３", 123), ("1,234", 1234), ("1，234", 1234),
     ("0\u00a0", 0), ("\u00a0\u00a07 ", 7), ("+17", 17), ("-18", -18), ("－15", -15),
-    ("＋3", 3),
+    ("＋3", 3), ("\u221218", -18),
 ])
 def test_counts_and_signed(raw, value):
     p = parse_cell(raw)
