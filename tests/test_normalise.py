@@ -370,3 +370,26 @@ def test_agency_before_guanyu_and_prose_marker_is_no_template():
         Paragraph("一、总体情况"), Paragraph("全年依申请公开3件，政府集中采购信息按时公开。")])
     r = normalise(doc)
     assert (r.agency, r.year, r.template) == ("青岚市人民政府办公室", 2020, "pre2019")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_label_noise_whitespace_and_punctuation_width(seed):
+    """Labels broken over lines, spaced out, with full/half-width punctuation still match."""
+    import random
+
+    rng = random.Random(seed)
+    swaps = {"（": "(", "）": ")", ".": rng.choice(["．", "、", ". "]), "、": rng.choice([",", "，", " "])}
+
+    def noisy(label: str) -> str:
+        if not label:
+            return label
+        chars = [swaps.get(ch, ch) if rng.random() < 0.7 else ch for ch in label]
+        for _ in range(rng.randint(0, 3)):
+            chars.insert(rng.randrange(1, len(chars) + 1), rng.choice([" ", "\n", "\u3000", "\u00a0"]))
+        return "".join(chars)
+
+    rows = [[noisy(t) for t in r] for r in T3_2021]
+    r = normalise(report_2021(rows))
+    assert r.status == "ok", [f.message for f in r.findings]
+    for i, key in enumerate(ROW_KEYS_2021):
+        assert r.num("applications", key, "total") == int(row_values(i)[-1]), (key, rows[i])

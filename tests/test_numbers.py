@@ -54,3 +54,21 @@ def test_is_blank():
 def test_digits_split_by_spaces_are_ambiguous(raw):
     p = parse_cell(raw)
     assert (p.kind, p.value) == ("ambiguous", None) and p.is_value_like
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.integers(min_value=-10**12, max_value=10**12))
+def test_any_printed_integer_round_trips(n):
+    assert parse_cell(str(n)).value == n
+    assert parse_cell(f"{n:,}").value == n
+    full = str(n).translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    assert parse_cell(full).value == n
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=6, allow_nan=False, allow_infinity=False))
+def test_any_printed_decimal_keeps_its_digits(d):
+    text = f"{d:f}"
+    p = parse_cell(text)
+    assert p.value == (int(text) if "." not in text else float(text))
