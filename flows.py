@@ -20,6 +20,9 @@ def _quiet_local_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     # The temporary server logs cancelled event flushes as errors when it is stopped at exit.
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+    # The first start creates the local database; on a busy 2-core machine that takes longer than
+    # Prefect's default 20 s wait.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     if os.environ.get("PREFECT_API_URL") == "":
         del os.environ["PREFECT_API_URL"]
 
