@@ -246,3 +246,13 @@ def documents_to_extract(raw_dir: str | Path, known_sha256: Iterable[str] = ()) 
     return [r for r in load_documents(raw_dir)
             if r["kind"] in ("page", "attachment") and r.get("path") and r.get("sha256")
             and r["sha256"] not in known]
+
+
+def failure_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Failed fetches as rows of the ``failures`` dataset (schemas/datasets.py), stage "fetch".
+
+    Skipped links (robots.txt, other hosts) are deliberate, not failures, and are left out.
+    """
+    return [{"source": r["url"], "stage": "fetch", "error": "FetchError",
+             "message": r.get("error") or "", "report_id": None}
+            for r in rows if r.get("change") == "failed"]

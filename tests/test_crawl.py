@@ -16,7 +16,7 @@ from portal import Portal, build_site  # noqa: E402
 from pipeline.crawl import crawl  # noqa: E402
 from pipeline.discover import classify_link, decode_html, is_report_text  # noqa: E402
 from pipeline.crawl_store import (COLUMN_NAMES, changed_documents, documents_to_extract,  # noqa: E402
-                                  load_documents, safe_file_name, sanitise_name, target_path)
+                                  failure_rows, load_documents, safe_file_name, sanitise_name, target_path)
 from pipeline.fetch import Fetcher  # noqa: E402
 from pipeline.sites import (ConfigError, CrawlConfig, SiteConfig, SiteHooks, parse_config,  # noqa: E402
                             register_site)
@@ -73,6 +73,10 @@ def test_first_crawl_finds_every_report_once_and_handles_each_fault(site, tmp_pa
     assert e[expected["skipped"][0]].startswith("off_host")
     assert e[expected["skipped"][1]].startswith("robots")
     assert e[expected["skipped"][2]].startswith("off_host")       # redirect to another host
+    from schemas.datasets import columns
+    failures = failure_rows(rows.values())
+    assert sorted(f["source"] for f in failures) == sorted(expected["failed"])
+    assert all(set(f) == set(columns("failures")) and f["stage"] == "fetch" for f in failures)
 
     # no request to the other host, to robots-disallowed paths, or outside the 年报 column
     assert sum(other.hits.values()) == 0
