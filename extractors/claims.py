@@ -96,6 +96,7 @@ class BreakdownClaim(Claim):
     base_kind: str = ""
     base_value: float = 0.0
     base_pct: float | None = None
+    intro: str = "其中"  # the word that opened the list: 其中 (exhaustive) or 包括 (may be partial)
 
 
 # ---- category labels of table 三 (most specific first) ---------------------------------------
@@ -163,7 +164,8 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
                                + NUM + r"\s*(?P<u>人|名)")),
 )
 _NONE_REVIEW = re.compile(r"(?:未发生|未出现|没有发生|没有|无)(?:因政府信息公开(?:工作)?(?:申请)?(?:引起|引发|而被申请|被申请)?的?)?"
-                          r"(?P<what>行政复议(?:[、和及与或]行政诉讼)?|行政诉讼)(?:案件|情况)?(?=[。；，,]|$)")
+                          r"(?P<what>行政复议(?:[、和及与或](?:提起)?行政诉讼)?|行政诉讼)(?:案件|情况|的情况)?(?=[。；，,]|$)")
+_NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到)(?:过)?(?:任何)?[^。；，\d]{0,8}?信息公开申请")
 _NO_CARRY = re.compile(r"(?:无|没有|不存在|未有)(?:申请)?(?:结转|顺延)(?:至|到)?(?:下一?年度?)?|均已办结[^。；，]{0,4}?无结转")
 _ALL_UPHELD = re.compile(r"均(?:获|被|予以)?维持|全部(?:获得?)?维持")
 _ALL_CLOSED = re.compile(r"均已(?:结案|审结)|全部(?:结案|审结)")
@@ -266,6 +268,9 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
         yield _claim("category_count", value, sent, m.group("u"), key, section, page), m.start("n")
         if m.group("p"):
             yield _claim("category_pct", float(m.group("p")), sent, "%", key, section, page), m.start("p")
+    m = _NONE_RECEIVED.search(sent)
+    if m and not any(k in ("received", "received_total") for k, _ in seen):
+        yield _claim("received", 0, sent, "件", "none_stated", section, page), m.start()
     m = _NO_CARRY.search(sent)
     if m and not any(k == "carried_forward" for k, _ in seen):
         yield _claim("carried_forward", 0, sent, "件", "none_stated", section, page), m.start()
@@ -414,7 +419,7 @@ def _published_breakdowns(found: list[Located], sentences: list[tuple[int, str]]
         offset, sent = sentences[loc.sentence]
         rel = loc.start - offset
         after = sent[rel:]
-        m = re.search(r"^[^，,（(]*?条[^，,（(其]{0,10}?[，,]?\s*[（(]?其中[：:，,]?", after)
+        m = re.search(r"^[^，,（(]*?条[^，,（(其包]{0,10}?[，,]?\s*[（(]?(?P<intro>其中|包括)[：:，,]?", after)
         if not m:
             continue
         items = _items_at_depth(after[m.end():])
@@ -424,7 +429,7 @@ def _published_breakdowns(found: list[Located], sentences: list[tuple[int, str]]
             claim = BreakdownClaim(kind="breakdown", value=sum(v for _, v, _ in items), quote=sent.strip(),
                                    unit="条", subject=f"published_total={loc.claim.value:g}",
                                    section=section, page=page, items=items, base_kind="published_total",
-                                   base_value=loc.claim.value)
+                                   base_value=loc.claim.value, intro=m.group("intro"))
             out.append(Located(claim, loc.start, loc.sentence))
     return out
 

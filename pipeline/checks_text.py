@@ -245,7 +245,10 @@ def check_text_breakdown(report: Report, claims: list[Claim], bases: tuple[str, 
             pct_note = f"（{'+'.join(fmt(p) + '%' for _, _, p in items)} = {fmt(sum(p for _, _, p in items))}%）"
         if isinstance(c, BreakdownClaim) and c.base_pct is not None:
             base_pct = f"（{fmt(c.base_pct)}%）"
-        yield _hit("mismatch", {"terms": terms, "computed": fmt(c.value), "pct_note": pct_note,
+        outcome = "mismatch"
+        if isinstance(c, BreakdownClaim) and c.intro == "包括" and c.value < base:
+            outcome = "partial_list"  # "包括…" may list only some categories
+        yield _hit(outcome, {"terms": terms, "computed": fmt(c.value), "pct_note": pct_note,
                                 "base": fmt(base), "base_pct": base_pct, "diff": fmt(abs(base - c.value)),
                                 "base_label": BASE_LABEL.get(_base_kind(c), _base_kind(c))},
                    [c], [], table=None)

@@ -120,7 +120,11 @@ RULES: tuple[Rule, ...] = (
     }, params={"bases": ("answered", "handled", "received", "received_total", "category_base")}),
     Rule("text_published_sum", "text_breakdown", {
         "mismatch": Outcome("error", "文字称共公开信息{base}条，但其后列举的各类 {terms} = {computed}，相差{diff}"),
-    }, params={"bases": ("published_total",)}, templates=ANY_TEMPLATE),
+        "partial_list": Outcome("warning", "文字称共公开信息{base}条，其后“包括”的各类 {terms} = {computed}，"
+                                           "少{diff}条（列举可能不完整）"),
+    }, params={"bases": ("published_total",)}, templates=ANY_TEMPLATE,
+        doc="Items after 其中 must add up (error either way); after 包括 a shortfall may be an "
+            "incomplete list (warning) but an excess is a contradiction (error)."),
     Rule("text_vs_table_review_litigation", "text_review_litigation", {
         "mismatch": Outcome("error", "文字称{label}{claimed}件，但表四{label}总计为{table}"),
     }),

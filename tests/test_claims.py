@@ -154,3 +154,13 @@ def test_applicant_split_and_outcomes():
     found = claims("政府信息公开行政诉讼46件，其中结果维持25件，结果纠正5件，其他结果9件，尚未审结7件。")
     outs = {(c.subject, c.value) for c in found if c.kind == "litigation_outcome"}
     assert outs == {("upheld", 25), ("corrected", 5), ("other", 9), ("pending", 7)}
+
+
+def test_phrasings_from_other_portals():
+    assert kinds("2023年，我局未收到政府信息公开申请。") == {"received": [0]}
+    assert kinds("本年度，共受理政府信息公开申请2件，都在法定期限内予以答复。")["answered"] == [2]
+    k = kinds("在依申请公开政府信息工作中没有出现应公开而不予公开的办件，未发生因政府信息公开申请行政复议、提起行政诉讼情况。")
+    assert k == {"review_total": [0], "litigation_total": [0]}
+    text = "市政府门户网站公开全市各类政府信息共计3437条，包括：人事信息12条，政务动态1740条，公告公示225条，其他类信息1827条。"
+    (bd,) = [c for c in claims(text) if c.kind == "breakdown"]
+    assert bd.intro == "包括" and bd.value == 3804 and bd.base_value == 3437

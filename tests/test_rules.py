@@ -228,3 +228,10 @@ def test_soft_checks_are_notes_never_errors():
     soft = {f.rule: f.severity for f in findings if f.rule in ("section1_length", "after_review_exceeds_review")}
     assert soft == {"section1_length": "info", "after_review_exceeds_review": "info"}
     assert errors(findings) == []
+
+
+@pytest.mark.parametrize("total,severity", [(100, "warning"), (40, "error"), (50, None)])
+def test_published_list_after_baokuo(total, severity):
+    report = _with_text("2021", f"全年主动公开政府信息共计{total}条，包括：工作动态30条，公告公示20条。")
+    found = [f.severity for f in validate(report) if f.rule == "text_published_sum"]
+    assert found == ([severity] if severity else [])
