@@ -19,6 +19,7 @@ from extractors.document import Cell, Table
 
 EDGE_TOL = 3.0  # pt: two edges closer than this are the same grid line
 SNAP_TOL = 3.0
+BREAK_ZONE = 0.3  # a continued table ends in the last 30% of its page, goes on in the first 30%
 MIN_RULE = 3.0  # pt: a filled rectangle thinner than this is a drawn line
 ENUM_RE = re.compile(
     r"^\s*(（\s*[一二三四五六七八九十\d]+\s*）|\(\s*[一二三四五六七八九十\d]+\s*\)"
@@ -94,6 +95,7 @@ class PageTable:
     x1: float
     bottom: float
     cells: list[RawCell] = field(default_factory=list)
+    page_height: float = 0.0
     # text lines inside the table's box but in no cell (e.g. a note in a gap of the ruling):
     # kept, and emitted after the table so they do not split it from its continuation
     loose_lines: list = field(default_factory=list)
@@ -179,7 +181,7 @@ def find_page_tables(ruled_page, page_number: int) -> list[PageTable]:
             for bbox, text in zip(row.cells, row_texts):
                 if bbox is not None:
                     cells.append(RawCell(bbox[0], bbox[1], bbox[2], bbox[3], text or ""))
-        part = PageTable(page_number, *found.bbox, cells=cells)
+        part = PageTable(page_number, *found.bbox, cells=cells, page_height=float(ruled_page.height))
         xs = part.x_edges()
         ys = cluster([v for c in cells for v in (c.top, c.bottom)])
         # A box of prose (one column or one row) is not a table: its text stays a paragraph.
@@ -203,6 +205,12 @@ class GridCell:
 def can_continue(prev: PageTable, nxt: PageTable) -> bool:
     """Same table across a page break: next page, same outer x, mostly the same column edges."""
     if nxt.page != prev.page + 1:
+        return False
+    # ends near the bottom of its page, starts near the top of the next: a table that ends
+    # half-way down leaves the rest of its page empty on purpose (a page break before the next)
+    if prev.page_height and prev.bottom < (1 - BREAK_ZONE) * prev.page_height:
+        return False
+    if nxt.page_height and nxt.top > BREAK_ZONE * nxt.page_height:
         return False
     tol = max(6.0, 0.02 * (prev.x1 - prev.x0))
     if abs(prev.x0 - nxt.x0) > tol or abs(prev.x1 - nxt.x1) > tol:

@@ -339,6 +339,19 @@ def test_continuation_shifted_by_a_few_points_keeps_its_columns() -> None:
     assert [squash(c.text) for c in table.cells if c.col == 3] == ["2", "6", "4", "8"]
 
 
+def test_table_ending_mid_page_is_not_continued() -> None:
+    p1 = Page()
+    rule(p1, [(300, 0), (330, 0), (360, 0)], 300, 360, split_from=300)
+    cells(p1, 300, ["甲项", "乙项", "1", "2"])
+    cells(p1, 330, ["戊项", "己项", "5", "6"])
+    p2 = Page()
+    rule(p2, [(60, 0), (90, 0), (120, 0)], 60, 120, split_from=60)
+    cells(p2, 60, ["丙项", "丁项", "3", "4"])
+    cells(p2, 90, ["庚项", "辛项", "7", "8"])
+    doc = READER.read(make_pdf([p1, p2]), "two.pdf")
+    assert [t.pages for t in doc.tables] == [(1,), (2,)]
+
+
 def test_paragraph_between_tables_prevents_joining() -> None:
     p1 = Page()
     rule(p1, [(600, 0), (630, 0)], 600, 760, split_from=600)
