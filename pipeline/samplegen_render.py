@@ -30,7 +30,7 @@ class LayoutCell:
 
 
 # ---- printed values ------------------------------------------------------------------------
-def cell_text(value, measure: str | None = None, unit: str | None = None) -> str:
+def cell_text(value, unit: str | None = None) -> str:
     if value is None:
         return "/"
     if isinstance(value, float) and not value.is_integer():
@@ -60,7 +60,7 @@ def active_layout(spec: dict) -> list[list[LayoutCell]]:
         for i, m in enumerate(item.measures):
             span = 3 - len(item.measures) + 1 if i == len(item.measures) - 1 else 1
             unit = units.get(item.key, {}).get(m.key)
-            row.append(LayoutCell(cell_text(values[item.key][m.key], m.key, unit), colspan=span))
+            row.append(LayoutCell(cell_text(values[item.key][m.key], unit), colspan=span))
         rows.append(row)
     return rows
 

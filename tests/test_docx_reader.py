@@ -226,3 +226,17 @@ def test_format_number():
     assert [format_number(n, "chineseCounting") for n in (1, 10, 11, 20, 23)] == ["一", "十", "十一", "二十", "二十三"]
     assert format_number(3, "decimal") == "3" and format_number(4, "upperRoman") == "IV"
     assert format_number(2, "decimalEnclosedCircle") == "②" and format_number(1, "bullet") == ""
+
+
+def test_macro_enabled_and_template_packages_are_read():
+    d = docx.Document()
+    d.add_paragraph("某局2023年政府信息公开工作年度报告")
+    data = _save(d)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        types = z.read("[Content_Types].xml")
+    main = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    for other in (b"application/vnd.ms-word.document.macroEnabled.main+xml",
+                  b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"):
+        relabelled = _replace_member(data, "[Content_Types].xml", types.replace(main, other))
+        doc = READER.read(relabelled, "report.docm")
+        assert doc.title == "某局2023年政府信息公开工作年度报告"
