@@ -15,6 +15,7 @@ import pytest
 
 from extractors.model import Report, Section, Value
 from pipeline.validate import validate
+from schemas.rules import RULES
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus"
@@ -161,3 +162,27 @@ def test_seed_answered_finding_quotes_the_text():
     assert "期限内答复" in quotes
     rows = {v["row"] for v in f.evidence["values"]}
     assert {"handled_total", "carried_forward"} <= rows
+
+
+# ---- the same through the real extractor, when it is importable ------------------------------
+def _extracted(name: str):
+    process = pytest.importorskip("pipeline.process", reason="extractor pipeline not available")
+    source = next(p for p in CORPUS.glob(f"*/{name}.*") if not p.name.endswith(".json"))
+    return process.extract_report(source.read_bytes(), str(source))
+
+
+@pytest.mark.parametrize("name", ["shichahai-2024", "shanghai-office-2019", "hongze-2024"])
+def test_defects_found_through_the_extractor(name):
+    report = _extracted(name)
+    findings = report.findings or validate(report)
+    for rule, severity, shows in DEFECTS[name]:
+        assert any(f.rule == rule and f.severity == severity and all(w in f.message for w in shows)
+                   for f in findings), (rule, shows)
+
+
+@pytest.mark.parametrize("name", ["huaian-2024", "pingtan-2021"])
+def test_clean_reports_through_the_extractor(name):
+    report = _extracted(name)
+    findings = report.findings or validate(report)
+    mine = {r.id for r in RULES}  # the extractor's own notes (e.g. glued digits) are not judged here
+    assert [f.message for f in findings if f.severity == "error" and f.rule in mine] == []
