@@ -277,14 +277,14 @@ def three_page_table() -> bytes:
 
     # repeated header | 法提供 + 2.没有现成 | （五）不予处理 over two rows, the second cut
     p2 = Page()
-    rule(p2, [(60, 0), (90, 0), (120, 0), (150, 1)], 60, 200, split_from=90)
+    rule(p2, [(60, 0), (90, 0), (120, 0), (150, 1)], 60, 790, split_from=90)
     cells(p2, 60, ["项目", "", "甲", "乙"])
     cells(p2, 90, ["法提供", "2.没有现成", "5", "6"])
     cells(p2, 120, ["（五）不予", "1.信访", "7", "8"])
     p2.text(X[0] + 3, 140, "处理", size=10)
     cells(p2, 150, ["", "", "9", "10"])  # values printed ABOVE their label line
-    p2.text(X[1] + 3, 185, "5.要求重新出", size=10)
-    p2.text(280, 800, "- 2 -", size=10)
+    p2.text(X[1] + 3, 770, "5.要求重新出", size=10)  # a tall row running to the page bottom
+    p2.text(280, 805, "- 2 -", size=10)
 
     # rest of the cut row (no values of its own) | （七）总计 over both label columns
     p3 = Page()
