@@ -220,7 +220,11 @@ def find_regions(text: str) -> Regions:
         active_start = None
     active = (active_start, apps_start if apps_start is not None else len(text)) \
         if active_start is not None else None
-    applications = (apps_start, len(text)) if apps_start is not None else None
+    applications = None
+    if apps_start is not None:
+        # Table 三 ends where table 四's header (行政复议…) begins; labels are not sought past it.
+        reviews = re.compile(_loose("行政复议")).search(text, apps_start)
+        applications = (apps_start, reviews.start() if reviews else len(text))
     return Regions(active, applications)
 
 

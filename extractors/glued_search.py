@@ -93,6 +93,9 @@ def split_run(run: str, kinds: Sequence[str], groups: Sequence[SumGroup] = (),
     """
     s = "".join(run.split())
     k = len(kinds)
+    if (len(groups) == 1 and groups[0] == row_sum_group(k) and s.isdigit()
+            and all(kind == "count" for kind in kinds)):
+        return _split_total_last(s, k, cap)
     total_of = {g.total: g for g in groups}
     group_of = {m: g for g in groups for m in g.members}
     out: list[tuple[str, ...]] = []
@@ -149,6 +152,45 @@ def split_run(run: str, kinds: Sequence[str], groups: Sequence[SumGroup] = (),
             values.pop()
 
     visit(0, 0)
+    return out
+
+
+def _split_total_last(s: str, k: int, cap: int) -> list[tuple[str, ...]]:
+    """Fast path for a table 三 row (k-1 counts then their total): fix the total (a suffix of
+    the run) first, then cut the rest into k-1 counts summing to it, each at most as long."""
+    out: list[tuple[str, ...]] = []
+    nodes = 0
+    for t in range(1, len(s) - (k - 1) + 1):
+        total_str = s[len(s) - t:]
+        if len(total_str) > 1 and total_str[0] == "0":
+            continue
+        total = int(total_str)
+        prefix = s[:len(s) - t]
+        tokens: list[str] = []
+
+        def visit(pos: int, partial: int) -> None:
+            nonlocal nodes
+            nodes += 1
+            if nodes > cap:
+                raise SearchCapped(f"more than {cap} search nodes")
+            left = k - 1 - len(tokens)
+            if left == 1:  # the last member is forced: total - partial
+                rest = prefix[pos:]
+                if rest == str(total - partial):
+                    out.append(tuple(tokens) + (rest, total_str))
+                return
+            for end in _int_ends(prefix, pos):
+                chars_after = len(prefix) - end
+                if chars_after < left - 1 or chars_after > (left - 1) * t or end - pos > t:
+                    continue
+                value = int(prefix[pos:end])
+                if partial + value > total:
+                    break  # longer tokens only get bigger
+                tokens.append(prefix[pos:end])
+                visit(end, partial + value)
+                tokens.pop()
+
+        visit(0, 0)
     return out
 
 
