@@ -141,8 +141,7 @@ def read_page(page) -> PageContent:
     if not content.has_text:
         return content
     ruled = page.filter(is_visible_ruling)
-    has_ruling = any(o for o in ruled.lines) or any(o for o in ruled.rects) or any(o for o in ruled.curves)
-    if has_ruling:  # table finding is the slow part: only where something is ruled
+    if ruled.lines or ruled.rects or ruled.curves:  # table finding is the slow part: only where something is ruled
         content.tables = find_page_tables(ruled, number)
     text_page = page.filter(lambda o: o.get("object_type") != "char" or not _in_any_cell(o, content.tables)) \
         if content.tables else page
