@@ -166,6 +166,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _NONE_REVIEW = re.compile(r"(?:未发生|未出现|没有发生|没有|无)(?:因政府信息公开(?:工作)?(?:申请)?(?:引起|引发|而被申请|被申请)?的?)?"
                           r"(?P<what>行政复议(?:[、和及与或](?:提起)?行政诉讼)?|行政诉讼)(?:案件|情况|的情况)?(?=[。；，,]|$)")
 _NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到)(?:过)?(?:任何)?[^。；，\d]{0,8}?信息公开申请")
+_SPLIT_COUNT = re.compile(r"(?:延期|逾期|超期|延长|当场)(?:期限)?(?:办结|答复)")
 _NO_CARRY = re.compile(r"(?:无|没有|不存在|未有)(?:申请)?(?:结转|顺延)(?:至|到)?(?:下一?年度?)?|均已办结[^。；，]{0,4}?无结转")
 _ALL_UPHELD = re.compile(r"均(?:获|被|予以)?维持|全部(?:获得?)?维持")
 _ALL_CLOSED = re.compile(r"均已(?:结案|审结)|全部(?:结案|审结)")
@@ -238,6 +239,8 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
                 continue
             if kind == "litigation_total" and "复议后" in sent[max(0, m.start() - 3):m.start()]:
                 continue
+            if kind == "carried_forward" and re.search(r"上一?年度?", sent[max(0, m.start() - 6):m.start()]):
+                continue  # "上年结转至2024年3件" is carried over into this year, not forward
             seen.add((kind, m.start("n")))
             span = m.group(0)
             subject = None
@@ -250,6 +253,8 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
                     received_here.append(value)
             if kind == "answered" and value in received_here and "期限内" in span:
                 subject = "all_received"  # "受理申请17件，均已在法定期限内予以答复"
+            if kind in ("handled", "answered") and _SPLIT_COUNT.search(sent):
+                subject = "part"  # "按时办结45件，延期办结2件": each figure is only a share
             yield _claim(kind, value, sent, m.group("u"), subject, section, page), m.start("n")
     # "…受理申请17件，均已在法定期限内予以答复": every received application was answered.
     if received_here and re.search(r"[，,](?:均|全部|都)(?:已)?[^。；，\d]{0,10}?答复", sent) \

@@ -110,7 +110,7 @@ def check_text_vs_cell(report: Report, claims: list[Claim], kinds: tuple[str, ..
     printed = row_total(report, row)
     if printed is None:
         return
-    for value, group in by_value(c for c in claims if c.kind in kinds).items():
+    for value, group in by_value(c for c in claims if c.kind in kinds and c.subject != "part").items():
         if value != printed:
             yield _hit("mismatch", {"claimed": fmt(value), "printed": fmt(printed)}, group,
                        [_cell_ev(report, TABLE_APPLICATIONS, row)], cells=[(row, "total")])
@@ -120,7 +120,7 @@ def check_text_answered(report: Report, claims: list[Claim]) -> Iterator[Hit]:
     handled, forward = row_total(report, "handled_total"), row_total(report, "carried_forward")
     if handled is None:
         return
-    relevant = [c for c in claims if c.kind == "answered"
+    relevant = [c for c in claims if c.kind == "answered" and c.subject != "part"
                 # "受理N件，均已答复" restates the received count; if that count is already wrong
                 # the received rule reports it, so do not report the same number twice.
                 and not (c.subject == "all_received" and not received_matches(report, c.value))]

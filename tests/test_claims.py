@@ -164,3 +164,9 @@ def test_phrasings_from_other_portals():
     text = "市政府门户网站公开全市各类政府信息共计3437条，包括：人事信息12条，政务动态1740条，公告公示225条，其他类信息1827条。"
     (bd,) = [c for c in claims(text) if c.kind == "breakdown"]
     assert bd.intro == "包括" and bd.value == 3804 and bd.base_value == 3437
+
+
+def test_split_counts_and_last_years_carry_over_are_not_totals():
+    found = claims("共收到政府信息公开申请47件，按时办结45件，延期办结2件。")
+    assert {c.subject for c in found if c.kind == "handled"} == {"part"}
+    assert "carried_forward" not in kinds("上年结转至2024年的申请3件已全部办结。")
