@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
 
 
 @dataclass
@@ -188,12 +189,47 @@ DOCX_BYTES = b"PK\x03\x04 fake docx bytes for the crawler test"
 TRS = "/xxgk/zfxxgknb"
 
 
-def build_site(p: Portal, other: Portal) -> dict[str, list[str]]:
-    """Populate the portal; returns the expected outcome per URL group."""
+def _to_gbk(html: bytes) -> bytes:
+    """Re-encode a UTF-8 page as GBK with the charset declared only in <meta>."""
+    import re
+    text = html.decode("utf-8")
+    text, n = re.subn(r"charset\s*=\s*[\"']?utf-8", "charset=gbk", text, flags=re.I)
+    if not n:
+        text = re.sub(r"<head[^>]*>", lambda m: m.group(0) + '<meta charset="gbk">', text, count=1, flags=re.I)
+    return text.encode("gbk", "xmlcharrefreplace")
+
+
+def _with_extra(html: bytes, extra: str) -> bytes:
+    if not extra:
+        return html
+    text = html.decode("utf-8")
+    at = text.lower().rfind("</body>")
+    return (text[:at] + extra + text[at:] if at >= 0 else text + extra).encode("utf-8")
+
+
+Render = Callable[[str, int, str], bytes]   # (agency, year, "html" | "pdf" | "docx") -> bytes
+
+
+def build_site(p: Portal, other: Portal, render: Render | None = None) -> dict[str, list[str]]:
+    """Populate the portal; returns the expected outcome per URL group.
+
+    ``render`` supplies real report files (e.g. from pipeline.samplegen) for the inline pages
+    (UTF-8 HTML; the GBK page is transcoded here) and the pdf/docx attachments; by default the
+    pages are small hand-written reports and the attachments a few fake bytes.
+    """
+    def page(agency: str, year: int, charset: str = "utf-8", extra: str = "") -> bytes:
+        if render is None:
+            return report_html(agency, year, charset, extra)
+        html = _with_extra(render(agency, year, "html"), extra)
+        return _to_gbk(html) if charset == "gbk" else html
+
+    def file(agency: str, year: int, ext: str, fake: bytes) -> bytes:
+        return fake if render is None else render(agency, year, ext)
+
     p.set("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
     p.set("/", "<html><body><a href='/xxgk/zfxxgknb/'>政府信息公开年报</a></body></html>")
     ext = other.url(f"{TRS}/202401/t20240118_1004.htm")
-    other.set(f"{TRS}/202401/t20240118_1004.htm", report_html("市交通局", 2023))
+    other.set(f"{TRS}/202401/t20240118_1004.htm", page("市交通局", 2023))
     page1 = list_html([
         (f"{TRS}/202401/t20240115_1001.htm", "市教育局2023年度政府信息公开工作年度报告"),
         (f"{TRS}/202401/t20240116_1002.htm", "市财政局2023年度政府信息公开工作年度报告"),
@@ -219,31 +255,34 @@ def build_site(p: Portal, other: Portal) -> dict[str, list[str]]:
         (f"{TRS}/202401/t20240115_1001.htm", "市教育局2023年度政府信息公开工作年度报告"),
     ], '<a href="index_1.htm">上一页</a> <a href="index.htm">首页</a>'))
     # report pages
-    p.set(f"{TRS}/202401/t20240115_1001.htm", report_html("市教育局", 2023, extra=(
+    p.set(f"{TRS}/202401/t20240115_1001.htm", page("市教育局", 2023, extra=(
         '<p>附件：<a href="P020240115_1001.pdf">市教育局2023年度政府信息公开工作年度报告.pdf</a></p>')))
-    p.set(f"{TRS}/202401/P020240115_1001.pdf", PDF_BYTES, content_type="application/pdf")
-    p.set(f"{TRS}/202401/t20240116_1002.htm", report_html("市财政局", 2023, charset="gbk"),
+    p.set(f"{TRS}/202401/P020240115_1001.pdf", file("市教育局", 2023, "pdf", PDF_BYTES),
+          content_type="application/pdf")
+    p.set(f"{TRS}/202401/t20240116_1002.htm", page("市财政局", 2023, charset="gbk"),
           content_type="text/html")   # charset only in <meta>, as many GBK portals do
-    p.set(f"{TRS}/202401/t20240117_1003.htm", report_html("市民政局", 2023, extra=(
+    p.set(f"{TRS}/202401/t20240117_1003.htm", page("市民政局", 2023, extra=(
         '<p>附件下载：<a href="/attach/download.jsp?id=7">年报全文</a> '
         '<a href="/attach/download.jsp?id=8">统计表.doc</a></p>')))
-    p.set("/attach/download.jsp?id=7", DOCX_BYTES, content_type="application/octet-stream",
+    p.set("/attach/download.jsp?id=7", file("市民政局", 2023, "docx", DOCX_BYTES),
+          content_type="application/octet-stream",
           headers={"Content-Disposition": 'attachment; filename="../../evil.docx"'})
     p.set("/attach/download.jsp?id=8", b"\xd0\xcf\x11\xe0 fake doc", content_type="application/msword",
           headers={"Content-Disposition": "attachment; filename*=UTF-8''%2Fetc%2Fpasswd.doc"})
     p.set("/xxgk/tzgg/202401/t20240110_999.htm", "<html><title>通知</title></html>")
-    p.set(f"{TRS}/202303/t20230301_0901.htm", report_html("市卫健委", 2022), fail_first=1)
-    p.set("/private/t20230302_0902.htm", report_html("市审计局", 2022))
+    p.set(f"{TRS}/202303/t20230301_0901.htm", page("市卫健委", 2022), fail_first=1)
+    p.set("/private/t20230302_0902.htm", page("市审计局", 2022))
     # 0903 is absent: 404
     p.set(f"{TRS}/202303/t20230304_0904.htm", status=302, headers={"Location": "t20230304_0904_a.htm"})
     p.set(f"{TRS}/202303/t20230304_0904_a.htm", status=302, headers={"Location": "t20230304_0904.htm"})
-    p.set(f"{TRS}/202303/t20230305_0905.htm", report_html("市商务局", 2022), delay=1.0)
-    p.set(f"{TRS}/202303/P020230305_0910.pdf", PDF_BYTES + b"%stats", content_type="application/pdf")
-    p.set(f"{TRS}/202303/t20230306_0906.htm", report_html("市城管局", 2022, extra=(
+    p.set(f"{TRS}/202303/t20230305_0905.htm", page("市商务局", 2022), delay=1.0)
+    p.set(f"{TRS}/202303/P020230305_0910.pdf", file("市统计局", 2022, "pdf", PDF_BYTES + b"%stats"),
+          content_type="application/pdf")
+    p.set(f"{TRS}/202303/t20230306_0906.htm", page("市城管局", 2022, extra=(
         '<p>附件：<a href="big.pdf">市城管局年报扫描件.pdf</a></p>')))
-    p.set(f"{TRS}/202303/big.pdf", b"%PDF-1.4\n" + b"0" * 300_000, content_type="application/pdf")
+    p.set(f"{TRS}/202303/big.pdf", b"%PDF-1.4\n" + b"0" * 2_000_000, content_type="application/pdf")
     p.set(f"{TRS}/202303/t20230307_0907.htm", status=302, headers={"Location": ext})
-    p.set(f"{TRS}/202201/t20220120_0801.htm", report_html("市发改委", 2021))
+    p.set(f"{TRS}/202201/t20220120_0801.htm", page("市发改委", 2021))
     # a JCMS-style column paginated with ?page=N
     p.set("/col/list.jsp?page=1", list_html([
         ("/art/2024/1/20/art_1_1101.html", "区发改委2023年度政府信息公开工作年度报告"),
@@ -252,10 +291,10 @@ def build_site(p: Portal, other: Portal) -> dict[str, list[str]]:
         ("/art/2024/1/21/art_1_1102.html", "区司法局2023年政府信息公开年报"),
         ("/module/download/downfile.jsp?classid=0&filename=2401221.pdf", "区审计局2023年度政府信息公开工作年度报告"),
     ], '<a href="list.jsp?page=1">上一页</a>', column="信息公开年报"))
-    p.set("/art/2024/1/20/art_1_1101.html", report_html("区发改委", 2023))
-    p.set("/art/2024/1/21/art_1_1102.html", report_html("区司法局", 2023))
+    p.set("/art/2024/1/20/art_1_1101.html", page("区发改委", 2023))
+    p.set("/art/2024/1/21/art_1_1102.html", page("区司法局", 2023))
     # a report link that serves the file itself (JCMS downfile.jsp): saved as an attachment
-    p.set("/module/download/downfile.jsp?classid=0&filename=2401221.pdf", PDF_BYTES + b"%audit",
+    p.set("/module/download/downfile.jsp?classid=0&filename=2401221.pdf", file("区审计局", 2023, "pdf", PDF_BYTES + b"%audit"),
           content_type="application/octet-stream",
           headers={"Content-Disposition": 'attachment; filename="%E5%8C%BA%E5%AE%A1%E8%AE%A1%E5%B1%80.pdf"'})
     return {

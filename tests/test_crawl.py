@@ -23,7 +23,7 @@ from pipeline.sites import (ConfigError, CrawlConfig, SiteConfig, SiteHooks, par
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")   # the portal is on loopback
 
-FAST = SiteConfig(rate=50, concurrency=2, timeout=0.3, retries=1, backoff=0.01, max_bytes=100_000,
+FAST = SiteConfig(rate=50, concurrency=2, timeout=0.3, retries=1, backoff=0.01, max_bytes=1_000_000,
                   download_timeout=1.0, contact_url="https://example.org/xxgk-contact")
 
 
@@ -298,7 +298,7 @@ KILL_SCRIPT = """
 import dataclasses, sys
 from pipeline.crawl import crawl
 from pipeline.sites import CrawlConfig, SiteConfig
-site = SiteConfig(rate=8, concurrency=1, timeout=0.3, retries=1, backoff=0.01, max_bytes=100_000,
+site = SiteConfig(rate=8, concurrency=1, timeout=0.3, retries=1, backoff=0.01, max_bytes=1_000_000,
                   download_timeout=1.0)
 crawl(sys.argv[2:], sys.argv[1], CrawlConfig(defaults=site))
 """
