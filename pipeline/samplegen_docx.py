@@ -136,22 +136,36 @@ def soffice_path() -> str | None:
 
 def render_pdf(docx_bytes: bytes, timeout: float = SOFFICE_TIMEOUT_S) -> bytes:
     """DOCX -> PDF with LibreOffice headless, in a private profile (parallel runs must not share one)."""
+    return render_pdfs([docx_bytes], timeout)[0]
+
+
+def render_pdfs(docx_files: list[bytes], timeout: float = SOFFICE_TIMEOUT_S) -> list[bytes]:
+    """Many DOCX -> PDF in ONE soffice call: start-up (seconds) is paid once, not per report."""
     exe = soffice_path()
     if exe is None:
         raise MissingTool(f"soffice not found. {INSTALL_HINT}", source="samplegen")
+    if not docx_files:
+        return []
     with tempfile.TemporaryDirectory(prefix="xxgk-samplegen-") as tmp:
         work = Path(tmp)
-        src = work / "report.docx"
-        src.write_bytes(docx_bytes)
+        sources = []
+        for i, data in enumerate(docx_files):
+            sources.append(work / f"report-{i:05d}.docx")
+            sources[-1].write_bytes(data)
         profile = work / f"lo-profile-{os.getpid()}"
         cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-               "--convert-to", "pdf", "--outdir", str(work), str(src)]
+               "--convert-to", "pdf", "--outdir", str(work), *map(str, sources)]
+        budget = timeout * max(1, len(sources) / 20)
         try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+            proc = subprocess.run(cmd, capture_output=True, timeout=budget, check=False)
         except subprocess.TimeoutExpired as e:
-            raise ReadError(f"LibreOffice did not finish within {timeout:.0f} s", source="samplegen") from e
-        pdf = work / "report.pdf"
-        if not pdf.exists():
-            err = (proc.stderr or proc.stdout or b"").decode("utf-8", "replace").strip()[:300]
-            raise ReadError(f"LibreOffice wrote no PDF (exit {proc.returncode}): {err}", source="samplegen")
-        return pdf.read_bytes()
+            raise ReadError(f"LibreOffice did not finish within {budget:.0f} s", source="samplegen") from e
+        out = []
+        for src in sources:
+            pdf = src.with_suffix(".pdf")
+            if not pdf.exists():
+                err = (proc.stderr or proc.stdout or b"").decode("utf-8", "replace").strip()[:300]
+                raise ReadError(f"LibreOffice wrote no PDF for {src.name} (exit {proc.returncode}): {err}",
+                                source="samplegen")
+            out.append(pdf.read_bytes())
+        return out

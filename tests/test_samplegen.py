@@ -199,3 +199,19 @@ def test_clean_narrative_mentions_counts_and_fee():
     assert "信息处理费" in page.split("六、其他需要报告的事项")[1]
     for title in ("一、总体情况", "二、主动公开政府信息情况", "五、存在的主要问题及改进情况"):
         assert title in page
+
+
+@pytest.mark.slow
+def test_render_pdfs_batch_with_libreoffice():
+    if samplegen_docx.soffice_path() is None:
+        pytest.skip("LibreOffice (soffice) not installed")
+    pdfplumber = pytest.importorskip("pdfplumber")
+    import io
+
+    specs = [sg.random_spec(random.Random(s), t) for s, t in ((1, "2021"), (2, "2019"))]
+    pdfs = samplegen_docx.render_pdfs([samplegen_docx.render_docx(s) for s in specs])
+    assert len(pdfs) == 2
+    for spec, data in zip(specs, pdfs):
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            flat = re.sub(r"\s+", "", "".join(p.extract_text() or "" for p in pdf.pages))
+        assert spec["agency"] in flat and "申请人情况" in flat and "行政事业性收费" in flat
