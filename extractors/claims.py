@@ -14,38 +14,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from extractors.claims_patterns import (ALL_CLOSED, ALL_NATURAL, ALL_UPHELD, APPLICANT, APPLICANT_WORDS,
+                                        APPLICATION_CONTEXT, CATEGORY, CATEGORY_LABELS, DISCLOSURE_CONTEXT,
+                                        ITEM, NEEDS_APPLICATION, NONE_RECEIVED, NONE_REVIEW, NOT_APPLICATION,
+                                        NO_CARRY, OTHER_BUSINESS, OUTCOME, OUTCOME_WORDS, PATTERNS,
+                                        PROCEEDING, PUBLISHED_TOTAL, SPLIT_COUNT, category_key, parse_number)
 from extractors.model import Claim, Report
-
-# ---- numbers -----------------------------------------------------------------------------
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-              "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-NUM = r"(?P<n>\d+(?:[,，]\d{3})*(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)"
-PCT = r"(?P<p>\d+(?:\.\d+)?)\s*[%％]"
-COUNT_UNIT = r"(?P<u>件|项|起|宗|个|份|条)"
-
-
-def parse_number(text: str) -> float | None:
-    """Arabic ("1,234", "12.5") or small Chinese numerals ("两", "十二", "一百零五")."""
-    text = text.strip()
-    if not text:
-        return None
-    if text[0].isdigit():
-        try:
-            return float(text.replace(",", "").replace("，", ""))
-        except ValueError:
-            return None
-    total, digit = 0, None
-    for ch in text:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            total += (1 if digit is None else digit) * _CN_UNITS[ch]
-            digit = None
-        else:
-            return None
-    return float(total + (digit or 0))
-
 
 # ---- text normalisation --------------------------------------------------------------------
 _FOOTER = re.compile(r"^\s*(?:[-—–]\s*\d+\s*[-—–]|=== page \d+|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?)\s*$")
@@ -99,84 +73,6 @@ class BreakdownClaim(Claim):
     intro: str = "其中"  # the word that opened the list: 其中 (exhaustive) or 包括 (may be partial)
 
 
-# ---- category labels of table 三 (most specific first) ---------------------------------------
-CATEGORY_LABELS: tuple[tuple[str, str], ...] = (
-    (r"予以公开(?:[”\"」』]?)(?:或|及|和|与|、|或者)(?:[“\"「『]?)部分公开", "disclosed+partially_disclosed"),
-    (r"本机关不掌握(?:相关政府信息)?", "unavailable_not_held"),
-    (r"没有现成信息(?:需要另行制作)?", "unavailable_needs_creation"),
-    (r"信访举报投诉(?:类申请)?", "rejected_complaint"),
-    (r"重复申请", "rejected_duplicate"),
-    (r"属于国家秘密", "withheld_state_secret"),
-    (r"不予公开", "withheld"),
-    (r"无法提供", "unavailable"),
-    (r"不予处理", "rejected"),
-    (r"其他处理", "other"),
-    (r"部分公开", "partially_disclosed"),
-    (r"予以公开", "disclosed"),
-)
-_CATEGORY = re.compile(
-    r"(?P<label>" + "|".join(f"(?:{p})" for p, _ in CATEGORY_LABELS) + r")[”\"」』]?(?:的|申请|类)?(?:共|为)?"
-    + NUM + r"\s*" + COUNT_UNIT + r"(?:[，,（(]?\s*占[^。；，\d]{0,6}?" + PCT + r")?")
-
-
-def category_key(label: str) -> str | None:
-    for pattern, key in CATEGORY_LABELS:
-        if re.fullmatch(pattern, label):
-            return key
-    return None
-
-
-# ---- simple patterns: (kind, regex, unit) ------------------------------------------------------
-_NOT_APPLICATION = re.compile(r"复议|诉讼|诉求|举报|投诉|建议|提案|信访")
-# Sentences about hotlines, complaints or proposals use the same verbs (收到/办结/答复).
-_OTHER_BUSINESS = re.compile(r"咨询|投诉|诉求|留言|建议|提案|信访|热线|来电|工单|12345")
-_APPLICATION_CONTEXT = re.compile(r"申请")
-_NEEDS_APPLICATION = frozenset({"received", "handled", "answered", "carried_forward", "carried_over",
-                                "category_base"})
-# Review organs (司法局) also report their general caseload: only disclosure cases count.
-_DISCLOSURE_CONTEXT = re.compile(r"信息公开|政府信息")
-_APPLY = r"(?:收到|受理|接收|接到|新收)"
-PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("received", re.compile(_APPLY + r"(?P<mid>[^。；，\d“”\"]{0,30}?申请[^。；，\d]{0,8}?)(?:总数|总量|数量)?(?:共计|合计|总计|共)?"
-                            r"(?:为|是)?" + NUM + r"\s*(?P<u>件|宗)")),
-    ("received", re.compile(r"(?:共|累计)?" + _APPLY + r"(?P<mid>[^。；，\d]{0,6}?)" + NUM + r"\s*(?P<u>件|宗)"
-                            r"(?:[^。；，\d]{0,8}?)申请")),
-    ("answered", re.compile(r"答复[^。；，\d]{0,16}?申请[^。；，\d]{0,4}?" + NUM + r"\s*(?P<u>件|项)")),
-    ("answered", re.compile(r"(?<![予以])答复(?:申请)?(?:共计|共)?" + NUM + r"\s*(?P<u>件|项)")),
-    ("answered", re.compile(r"已答复的?" + NUM + r"\s*(?P<u>件|项)")),
-    ("answered", re.compile(r"申请的?" + NUM + r"\s*(?P<u>件|项)(?:事项|申请)?[，,]?(?:已|均已|均|全部)?"
-                            r"(?:按照规定|按规定|依法)?在?(?:法定)?期限内(?:予以)?答复")),
-    ("category_base", re.compile(r"可以答复是否公开的?(?:共)?" + NUM + r"\s*(?P<u>件|项)")),
-    ("handled", re.compile(r"办结[^。；，\d%％]{0,16}?" + NUM + r"\s*(?P<u>件|项)(?![^。；，]{0,3}[%％])")),
-    ("carried_forward", re.compile(NUM + r"\s*(?P<u>件|项)[^。；，\d]{0,16}?(?:结转|顺延)(?:至|到)?下一?年")),
-    ("carried_forward", re.compile(r"结转(?:至|到)?(?:下一?年度?|\d{4}年度?)[^。；，\d]{0,8}?" + NUM + r"\s*(?P<u>件|项)")),
-    ("carried_over", re.compile(r"(?:上一?年度?|上年)结转(?:的)?(?:申请)?(?:共)?" + NUM + r"\s*(?P<u>件|项)")),
-    ("review_total", re.compile(r"行政复议(?:案件|申请)?(?:共|数量为|为)?" + NUM + r"\s*(?P<u>件|起|宗)")),
-    ("litigation_total", re.compile(r"(?:行政)?诉讼(?:案件)?(?:共|数量为|为)?" + NUM + r"\s*(?P<u>件|起|宗)")),
-    ("normative_in_force", re.compile(r"现行有效的?(?:行政)?规范性文件(?:共|为)?" + NUM + r"\s*(?P<u>件)")),
-    ("normative_issued", re.compile(r"(?:制发|印发)的?(?:行政)?规范性文件(?:共|为)?" + NUM + r"\s*(?P<u>件)")),
-    ("normative_published", re.compile(r"政策、?规范性文件类信息" + NUM + r"\s*(?P<u>条)")),
-    ("staff_fulltime", re.compile(r"专职(?:工作)?人员(?:数|数量)?(?:为|有|共)?" + NUM + r"\s*(?P<u>人|名)")),
-    ("staff_fulltime", re.compile(NUM + r"\s*(?P<u>名|人)专职")),
-    ("staff_parttime", re.compile(r"兼职(?:工作)?人员(?:数|数量)?(?:为|有|共)?" + NUM + r"\s*(?P<u>人|名)")),
-    ("staff_parttime", re.compile(NUM + r"\s*(?P<u>名|人)兼职")),
-    ("staff_total", re.compile(r"(?<![专兼]职)(?:从事|负责)[^。；，\d]{0,16}?(?:工作)?人员(?:共|数|为)*"
-                               + NUM + r"\s*(?P<u>人|名)")),
-)
-_NONE_REVIEW = re.compile(r"(?:未发生|未出现|没有发生|没有|无)(?:因政府信息公开(?:工作)?(?:申请)?(?:引起|引发|而被申请|被申请)?的?)?"
-                          r"(?P<what>行政复议(?:[、和及与或](?:提起)?行政诉讼)?|行政诉讼)(?:案件|情况|的情况)?(?=[。；，,]|$)")
-_NONE_RECEIVED = re.compile(r"(?:未|没有)(?:收到|受理|接到)(?:过)?(?:任何)?[^。；，\d]{0,8}?信息公开申请")
-_SPLIT_COUNT = re.compile(r"(?:延期|逾期|超期|延长|当场)(?:期限)?(?:办结|答复)")
-_NO_CARRY = re.compile(r"(?:无|没有|不存在|未有)(?:申请)?(?:结转|顺延)(?:至|到)?(?:下一?年度?)?|均已办结[^。；，]{0,4}?无结转")
-_ALL_UPHELD = re.compile(r"均(?:获|被|予以)?维持|全部(?:获得?)?维持")
-_ALL_CLOSED = re.compile(r"均已(?:结案|审结)|全部(?:结案|审结)")
-_PUBLISHED_TOTAL = (
-    re.compile(r"(?:公布|公开|发布)(?:了)?[^。；，\d]{0,12}?信息(?:共计|共|合计)?" + NUM + r"\s*(?P<u>条)"),
-    re.compile(r"(?:公布|公开|发布)(?:了)?(?:共计|共)?" + NUM + r"\s*(?P<u>条)[^。；，\d]{0,10}?信息"),
-)
-_ITEM = re.compile(r"(?P<label>[^，,；;。（(）)\d]{1,30}?)" + NUM + r"\s*(?P<u>条|件|项)")
-_FEE_WORDS = re.compile(r"信息处理费|收费|收取|费用")
-
 
 def extract_claims(report: Report) -> list[Claim]:
     return [loc.claim for loc in located_claims(report)]
@@ -202,7 +98,7 @@ def claims_in_text(text: str, section: int | None = None, page: int | None = Non
     found.sort(key=lambda loc: loc.start)
     breakdowns, covered = _category_breakdowns(found, sentences, section, page)
     found = [loc for loc in found if loc.claim.kind not in ("category_count", "category_pct")
-             or id(loc) in covered or _APPLICATION_CONTEXT.search(sentences[loc.sentence][1])]
+             or id(loc) in covered or APPLICATION_CONTEXT.search(sentences[loc.sentence][1])]
     return found + breakdowns + _published_breakdowns(found, sentences, section, page)
 
 
@@ -213,11 +109,11 @@ def _claim(kind: str, value: float, quote: str, unit: str | None, subject: str |
 
 
 def _in_context(kind: str, sent: str) -> bool:
-    if kind in _NEEDS_APPLICATION:
-        return bool(_APPLICATION_CONTEXT.search(sent)) and not (
-            _OTHER_BUSINESS.search(sent) and not re.search(r"公开申请|依申请", sent))
+    if kind in NEEDS_APPLICATION:
+        return bool(APPLICATION_CONTEXT.search(sent)) and not (
+            OTHER_BUSINESS.search(sent) and not re.search(r"公开申请|依申请", sent))
     if kind in ("review_total", "litigation_total"):
-        return bool(_DISCLOSURE_CONTEXT.search(sent))
+        return bool(DISCLOSURE_CONTEXT.search(sent))
     return True
 
 
@@ -235,7 +131,7 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
             value = parse_number(m.group("n"))
             if value is None or (kind, m.start("n")) in seen or not _in_context(kind, sent):
                 continue
-            if kind == "received" and _NOT_APPLICATION.search(m.groupdict().get("mid") or ""):
+            if kind == "received" and NOT_APPLICATION.search(m.groupdict().get("mid") or ""):
                 continue
             if kind == "litigation_total" and "复议后" in sent[max(0, m.start() - 3):m.start()]:
                 continue
@@ -253,7 +149,7 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
                     received_here.append(value)
             if kind == "answered" and value in received_here and "期限内" in span:
                 subject = "all_received"  # "受理申请17件，均已在法定期限内予以答复"
-            if kind in ("handled", "answered") and _SPLIT_COUNT.search(sent):
+            if kind in ("handled", "answered") and SPLIT_COUNT.search(sent):
                 subject = "part"  # "按时办结45件，延期办结2件": each figure is only a share
             yield _claim(kind, value, sent, m.group("u"), subject, section, page), m.start("n")
     # "…受理申请17件，均已在法定期限内予以答复": every received application was answered.
@@ -263,7 +159,7 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
     if received_here:
         yield from _applicant_claims(sent, section, page)
     yield from _outcome_claims(sent, section, page)
-    for m in _CATEGORY.finditer(sent):
+    for m in CATEGORY.finditer(sent):
         key = category_key(m.group("label"))
         value = parse_number(m.group("n"))
         if key is None or value is None:
@@ -273,26 +169,26 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
         yield _claim("category_count", value, sent, m.group("u"), key, section, page), m.start("n")
         if m.group("p"):
             yield _claim("category_pct", float(m.group("p")), sent, "%", key, section, page), m.start("p")
-    m = _NONE_RECEIVED.search(sent)
+    m = NONE_RECEIVED.search(sent)
     if m and not any(k in ("received", "received_total") for k, _ in seen):
         yield _claim("received", 0, sent, "件", "none_stated", section, page), m.start()
-    m = _NO_CARRY.search(sent)
+    m = NO_CARRY.search(sent)
     if m and not any(k == "carried_forward" for k, _ in seen):
         yield _claim("carried_forward", 0, sent, "件", "none_stated", section, page), m.start()
-    for m in _NONE_REVIEW.finditer(sent) if _DISCLOSURE_CONTEXT.search(sent) else ():
+    for m in NONE_REVIEW.finditer(sent) if DISCLOSURE_CONTEXT.search(sent) else ():
         what = m.group("what")
         if "复议" in what:
             yield _claim("review_total", 0, sent, "件", "none_stated", section, page), m.start()
         if "诉讼" in what:
             yield _claim("litigation_total", 0, sent, "件", "none_stated", section, page), m.start()
-    for rx, kind in ((_ALL_UPHELD, "all_upheld"), (_ALL_CLOSED, "all_closed")):
+    for rx, kind in ((ALL_UPHELD, "all_upheld"), (ALL_CLOSED, "all_closed")):
         m = rx.search(sent)
         if m:
             before = sent[:m.start()]
             scope = "+".join(s for s, w in (("review", "复议"), ("litigation", "诉讼")) if w in before)
             if scope:
                 yield _claim(kind, 1, sent, None, scope, section, page), m.start()
-    for rx in _PUBLISHED_TOTAL:
+    for rx in PUBLISHED_TOTAL:
         for m in rx.finditer(sent):
             if sent[m.end():m.end() + 1] == "余" or "余" in m.group(0):
                 continue  # "5500余条" is an approximation, not a total to add up
@@ -301,35 +197,25 @@ def _claims_in_sentence(sent: str, section: int | None, page: int | None) -> Ite
                 yield _claim("published_total", value, sent, "条", None, section, page), m.start("n")
 
 
-APPLICANT_WORDS = {"自然人": "natural_person", "商业企业": "commercial", "科研机构": "research",
-                   "社会公益组织": "social_welfare", "法律服务机构": "legal_services",
-                   "法人或其他组织": "organisations", "法人和其他组织": "organisations"}
-_APPLICANT = re.compile(r"(?P<who>" + "|".join(APPLICANT_WORDS) + r")(?:提出|提交|申请|的)*" + NUM + r"\s*(?P<u>件)")
-_ALL_NATURAL = re.compile(r"(?:均|全部|都)(?:为|是|由)自然人")
-OUTCOME_WORDS = {"结果维持": "upheld", "维持": "upheld", "结果纠正": "corrected", "纠正": "corrected",
-                 "纠错": "corrected", "其他结果": "other", "尚未审结": "pending", "未审结": "pending"}
-_OUTCOME = re.compile(r"(?P<what>" + "|".join(OUTCOME_WORDS) + r")(?:的)?" + NUM + r"\s*(?P<u>件|起)")
-_PROCEEDING = re.compile(r"行政复议|行政诉讼|诉讼")
-
 
 def _applicant_claims(sent: str, section: int | None, page: int | None) -> Iterator[tuple[Claim, int]]:
     """"收到申请75件，涉及自然人72件、商业企业3件" / "均为自然人提交"."""
-    for m in _APPLICANT.finditer(sent):
+    for m in APPLICANT.finditer(sent):
         value = parse_number(m.group("n"))
         if value is not None:
             yield _claim("received_by_applicant", value, sent, "件", APPLICANT_WORDS[m.group("who")],
                          section, page), m.start("n")
-    m = _ALL_NATURAL.search(sent)
+    m = ALL_NATURAL.search(sent)
     if m:
         yield _claim("all_natural_person", 1, sent, None, "natural_person", section, page), m.start()
 
 
 def _outcome_claims(sent: str, section: int | None, page: int | None) -> Iterator[tuple[Claim, int]]:
     """"行政复议351件，其中结果维持72件，结果纠正64件…": outcome counts follow their proceeding."""
-    if not _DISCLOSURE_CONTEXT.search(sent):
+    if not DISCLOSURE_CONTEXT.search(sent):
         return
-    marks = [(m.start(), "review" if "复议" in m.group(0) else "litigation") for m in _PROCEEDING.finditer(sent)]
-    for m in _OUTCOME.finditer(sent):
+    marks = [(m.start(), "review" if "复议" in m.group(0) else "litigation") for m in PROCEEDING.finditer(sent)]
+    for m in OUTCOME.finditer(sent):
         before = [scope for pos, scope in marks if pos < m.start()]
         value = parse_number(m.group("n"))
         if before and value is not None:
@@ -452,7 +338,7 @@ def _items_at_depth(text: str) -> list[tuple[str, float, float | None]]:
         elif depth == 0:
             kept.append(ch)
     items: list[tuple[str, float, float | None]] = []
-    for m in _ITEM.finditer("".join(kept)):
+    for m in ITEM.finditer("".join(kept)):
         value = parse_number(m.group("n"))
         if value is not None:
             label = re.sub(r"^[、，,\s]*(?:其中[：:]?)?", "", m.group("label")).strip("“”\" ")
