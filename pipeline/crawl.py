@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit, urlunsplit
 
-from pipeline.crawl_store import (Journal, changed_documents, compact, documents_to_extract,  # noqa: F401
+from pipeline.crawl_store import (CrawlLock, Journal, changed_documents, compact, documents_to_extract,  # noqa: F401
                                   load_documents, safe_file_name, target_path, write_atomic)
 from pipeline.discover import (_YEAR, ParsedPage, classify_link, decode_html, is_report_text,  # noqa: F401
                                looks_like_html, parse_page, report_key)
@@ -197,6 +197,12 @@ def crawl(start_urls: list[str], raw_dir: str | Path, config: CrawlConfig | None
     config = config or CrawlConfig()
     raw_dir = Path(raw_dir)
     raw_dir.mkdir(parents=True, exist_ok=True)
+    with CrawlLock(raw_dir):
+        return _crawl_locked(start_urls, raw_dir, config, on_record)
+
+
+def _crawl_locked(start_urls: list[str], raw_dir: Path, config: CrawlConfig,
+                  on_record: Callable[[dict[str, Any]], None] | None) -> list[dict[str, Any]]:
     sites = [config.site_for(u) for u in start_urls] if start_urls else list(config.sites)
     run = _Run(raw_dir, config, on_record)
     hooks = {id(s): hooks_for(s) for s in sites}

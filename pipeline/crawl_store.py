@@ -204,6 +204,58 @@ class Journal:
         self.path.unlink(missing_ok=True)
 
 
+class CrawlLock:
+    """One crawl per RAW at a time (a cron run must not interleave with a long manual one).
+
+    ``RAW/documents/.lock`` holds the owner's pid; a lock whose process is gone (killed run) is
+    taken over, so a kill never blocks the resume.
+    """
+
+    def __init__(self, raw_dir: Path):
+        self.path = documents_dir(raw_dir) / ".lock"
+
+    def __enter__(self) -> "CrawlLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                if _alive(self._owner()):
+                    raise StorageError(f"another crawl (pid {self._owner()}) is writing this RAW folder; "
+                                       f"wait for it or remove {self.path} if it is stale",
+                                       source=str(self.path.parent.parent)) from None
+                self.path.unlink(missing_ok=True)
+                continue
+            with os.fdopen(fd, "w") as fh:
+                fh.write(str(os.getpid()))
+            return self
+        raise StorageError(f"cannot take the crawl lock {self.path}")
+
+    def __exit__(self, *exc) -> None:
+        if self._owner() == os.getpid():
+            self.path.unlink(missing_ok=True)
+
+    def _owner(self) -> int | None:
+        try:
+            return int(self.path.read_text().strip() or 0) or None
+        except (OSError, ValueError):
+            return None
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def compact(raw_dir: Path, journal: Journal) -> dict[str, dict[str, Any]]:
     """Merge journal rows into the Parquet (later rows win) and empty the journal."""
     state = read_state(raw_dir)

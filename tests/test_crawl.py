@@ -370,6 +370,18 @@ def test_start_url_that_is_a_report_page_is_saved_as_a_page(site, tmp_path):
     assert pdf["kind"] == "attachment" and pdf["report_key"] == url and pdf["change"] == "new"
 
 
+def test_one_crawl_per_raw_folder(tmp_path):
+    from extractors.errors import StorageError
+    from pipeline.crawl_store import CrawlLock
+    with CrawlLock(tmp_path):
+        with pytest.raises(StorageError, match="another crawl"):
+            crawl(["http://127.0.0.1:9/"], tmp_path, fast_config())
+    assert not (tmp_path / "documents" / ".lock").exists()
+    (tmp_path / "documents" / ".lock").write_text("999999999")   # a killed run's lock: taken over
+    with CrawlLock(tmp_path):
+        pass
+
+
 def test_example_config_loads():
     from pipeline.sites import load_config
     cfg = load_config(Path(__file__).resolve().parents[1] / "data" / "sites.example.yaml")
