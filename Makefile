@@ -1,0 +1,28 @@
+# The two commands of the README: `make run` and `make test`. Set-up is idempotent: the venv and
+# the editable install are redone only when pyproject.toml changes (stamp file).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.xxgk-installed
+SHARED_CORPUS := $(wildcard ../shared/corpus)
+
+.PHONY: setup run test eval clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/xxgk run data/samples --out data/out
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+eval: $(STAMP)
+	$(BIN)/python -m pipeline.evaluate $(SHARED_CORPUS) data/samples
+
+clean:
+	rm -rf data/out .pytest_cache
