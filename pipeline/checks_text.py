@@ -87,7 +87,7 @@ def check_text_received(report: Report, claims: list[Claim]) -> Iterator[Hit]:
         if value == new and not total_only:
             continue
         if value == new + over:
-            if over:
+            if over and not total_only:  # "（含上年结转…）" already says so
                 yield _hit("includes_carried_over", fields, group, values, cells=cells)
             continue
         yield _hit("mismatch", fields, group, values, cells=cells)

@@ -235,3 +235,18 @@ def test_published_list_after_baokuo(total, severity):
     report = _with_text("2021", f"全年主动公开政府信息共计{total}条，包括：工作动态30条，公告公示20条。")
     found = [f.severity for f in validate(report) if f.rule == "text_published_sum"]
     assert found == ([severity] if severity else [])
+
+
+def test_report_without_tables_gets_warnings_not_errors():
+    report = make_report("2021", [], [Section(1, "一、总体情况", "本年度共收到政府信息公开申请12件，办结12件。")])
+    findings = validate(report)
+    assert errors(findings) == []
+    assert any(f.rule == "identity_inputs_missing" and f.severity == "warning" for f in findings)
+
+
+def test_received_including_carried_over_is_accepted_silently():
+    report = _with_text("2021", "")
+    new = _cell(report, "applications", "received_new", "total")
+    over = _cell(report, "applications", "carried_over", "total")
+    report.sections[0].text = f"本年度收到政府信息公开申请{new + over:g}件（含上年结转{over:g}件）。"
+    assert [f for f in validate(report) if f.rule.startswith("text_vs_table_received")] == []
