@@ -30,6 +30,8 @@ _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789"
 # A run: digits, blanks inside it, decimal points followed by a digit, signs and "/" blanks.
 _RUN = re.compile(r"[0-9/／+＋\-−－—–](?:[0-9/／+＋\-−－—–\s]|\.(?=[0-9]))*")
 _ENUM_AFTER = re.compile(r"[.．、](?=\D)")
+# Page footers of text taken from paged documents ("- 3 -", "第3页"), alone on their line.
+_PAGE_NUMBER = re.compile(r"(?m)^[ \t]*(?:[-—－–]\s*\d{1,4}\s*[-—－–]|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?)[ \t]*$")
 
 
 def _loose(word: str) -> str:
@@ -53,6 +55,7 @@ class Located:
     end: int  # end of the label in the text
     run: str  # the run of cell characters after the label ("" if none)
     run_end: int = 0  # text offset just after the run (the label's end when there is no run)
+    stray: str = ""  # a further run of digits before the next label (labels and digits do not alternate)
 
 
 # ---- row specs (template order) -----------------------------------------------------------------
@@ -77,7 +80,7 @@ _APP_KEYWORDS = {
     "rejected_duplicate": ("重复申请",),
     "rejected_publication": ("公开出版物",),
     "rejected_mass_repetitive": ("大量反复申请", "无正当理由大量"),
-    "rejected_confirmation": ("确认或重新出具", "重新出具"),
+    "rejected_confirmation": ("确认或重新出具", "重新出具", "行政机关确认"),
     "other_overdue_correction": ("逾期不补正",),
     "other_overdue_fee": ("缴纳费用", "逾期未按收费通知"),
     "other_reasons": ("其他",),  # too common alone: only accepted right after its enumerator
@@ -157,11 +160,16 @@ def _run_after(text: str, start: int, stop: int, money: bool) -> tuple[str, int]
         return "", start
     run = m.group(0).rstrip()
     end = m.start() + len(run)
-    # "…00000002.其他…": the last digit is the next label's enumerator, not a cell.
-    if _ENUM_AFTER.match(text, end) and run[-1:].isdigit() and not money:
+    # "…00000002.其他…", "…0 3、收到…": the last digit is the next label's enumerator, not a cell.
+    if _ENUM_AFTER.match(text, end) and run[-1:].isdigit():
         run = run[:-1].rstrip()
         end = m.start() + len(run)
     return run, end
+
+
+def _is_enumerator(text: str, m: re.Match) -> bool:
+    """A lone "5" of "5、要求…" (a label's or heading's number), not a cell."""
+    return bool(re.fullmatch(r"\s*\d{1,2}\s*", m.group(0))) and bool(_ENUM_AFTER.match(text, m.end()))
 
 
 def locate_rows(text: str, specs: list[RowSpec], start: int, stop: int) -> tuple[list[Located], list[str]]:
@@ -186,7 +194,9 @@ def locate_rows(text: str, specs: list[RowSpec], start: int, stop: int) -> tuple
     for j, (spec, label_start, label_end) in enumerate(hits):
         seg_end = hits[j + 1][1] if j + 1 < len(hits) else stop
         run, run_end = _run_after(text, label_end, seg_end, "money" in spec.kinds)
-        located.append(Located(spec, text[label_start:label_end], label_end, run, run_end))
+        stray = next((m.group(0).strip() for m in _RUN.finditer(text, run_end, seg_end)
+                      if re.search(r"\d", m.group(0)) and not _is_enumerator(text, m)), "")
+        located.append(Located(spec, text[label_start:label_end], label_end, run, run_end, stray))
     return located, missing
 
 
@@ -228,19 +238,18 @@ def find_regions(text: str) -> Regions:
     return Regions(active, applications)
 
 
-_REVIEW_HEADER_END = re.compile(_loose("总计") + r"[\s]*(?=[0-9/／\-])")
-
-
 def locate_reviews_run(text: str, start: int) -> tuple[str, str, int] | None:
-    """Table 四's run: the digits right after the last header word (…尚未审结总计) after 行政复议."""
+    """Table 四's run: the first digits after the header that starts at 行政复议 (…尚未审结总计)."""
     head = re.compile(_loose("行政复议")).search(text, start)
     if not head:
         return None
-    # The header has 3 总计 (复议, 直接起诉, 复议后起诉) before the data; digits follow the last.
-    m = _REVIEW_HEADER_END.search(text, head.end())
-    if m is None or re.search(r"\d", text[head.start():m.end()]):
-        return None  # digits inside the "header": not table 四's layout
-    return (text[head.start():m.end()].strip(), *_run_after(text, m.end(), len(text), money=False))
+    m = re.compile(r"\d").search(text, head.end())
+    header = text[head.start():m.start()] if m else ""
+    # Header words only (no digits, and the 总计 columns) up to the data; else not table 四.
+    if m is None or len(header) > 300 or not all(re.search(_loose(w), header) for w in ("维持", "总计")):
+        return None
+    run, run_end = _run_after(text, m.start(), len(text), money=False)
+    return header.strip(), run, run_end
 
 
 # ---- turning runs into values and findings -------------------------------------------------------
@@ -290,14 +299,18 @@ def _missing_finding(table: str, keys_missing: list[str]) -> Finding:
 
 
 def decide(table: str, loc: Located, rc: RowCands, feasible: list[tuple] | None, why: str,
-           distrust: str | None, unit: str | None = None) -> tuple[list[Value], list[Finding]]:
+           distrust: str | None, unit: str | None = None, misplaced: str | None = None
+           ) -> tuple[list[Value], list[Finding]]:
     """Values (and at most one finding) for one located row.
 
     ``feasible``: the candidates left by identities across rows (None: the row's own candidates);
-    ``distrust``: why cuts cannot be trusted at all in this text (blank cells seen elsewhere).
+    ``distrust``: why cuts cannot be trusted at all in this text (blank cells seen elsewhere);
+    ``misplaced``: why even separately printed cells cannot be tied to this label.
     """
     if rc.how == "blank":
         return _emit(table, loc, None, "text", unit), []
+    if misplaced:
+        return _emit(table, loc, None, "split-unsolved", unit), [_unsolved(table, loc, misplaced)]
     if rc.how == "tokens":
         return _emit(table, loc, _values_of(rc.cands[0], loc.spec.kinds), "text", unit), []
     if rc.how == "none":
@@ -329,6 +342,18 @@ def blank_evidence(rows: list[tuple[Located, RowCands]]) -> str | None:
     if not short:
         return None
     return f"the flat tables have blank cells (e.g. {', '.join(short[:3])}), so a cut may hide some"
+
+
+def layout_evidence(rows: list[tuple[Located, RowCands]]) -> str | None:
+    """Digits between a row's run and the next label mean the text does not alternate
+    label/digits (e.g. PDF text with vertically centred labels printed after their numbers):
+    then no run can be tied to the label before it."""
+    stray = [f"{loc.label.strip()} … {loc.stray}" for loc, _ in rows if loc.stray]
+    # More separately printed numbers than cells: the run holds another row's numbers too.
+    stray += [f"{loc.label.strip()} {loc.run!r}" for loc, _ in rows if len(loc.run.split()) > len(loc.spec.cols)]
+    if not stray:
+        return None
+    return f"digits away from any label ({'; '.join(stray[:2])}): rows cannot be tied to their digits"
 
 
 # ---- table 二 -------------------------------------------------------------------------------------
@@ -386,12 +411,13 @@ def solve_active(text: str, rows: list[tuple[Located, RowCands]], template: str,
             # 2021 prints the unit in the header (万元); 2019 reports put "元" after the amount.
             unit = "万元" if template == "2021" else (
                 "元" if loc.run and re.match(r"\s*元", text[loc.run_end:]) else None)
-        confirmed = None if distrust else _confirmed_by_text(table, loc, rc, stated)
+        confirmed = None if distrust or layout_evidence(rows) else _confirmed_by_text(table, loc, rc, stated)
         if confirmed:
             values += _emit(table, loc, confirmed[0], "split-solved", unit)
             findings.append(confirmed[1])
             continue
-        v, f = decide(table, loc, rc, None, "table 二 has no identity to choose", distrust, unit)
+        v, f = decide(table, loc, rc, None, "table 二 has no identity to choose", distrust, unit,
+                      layout_evidence(rows))
         values += v
         findings += f
     return values, findings
@@ -415,7 +441,8 @@ def solve_applications(rows: list[tuple[Located, RowCands]], with_other_subrows:
     if not all(r in vectors for r in leaves):
         leaves = []  # R4 needs every result row
     choice: RowChoice | None = None
-    if not distrust:
+    misplaced = layout_evidence(rows)
+    if not distrust and not misplaced:
         try:
             choice = choose_rows(vectors, leaves, R1_ROWS, cap)
         except SearchCapped as exc:
@@ -432,7 +459,7 @@ def solve_applications(rows: list[tuple[Located, RowCands]], with_other_subrows:
     values: list[Value] = []
     for loc, rc in rows:
         feasible = choice.feasible.get(loc.spec.key) if choice else None
-        v, f = decide(table, loc, rc, feasible, why, distrust)
+        v, f = decide(table, loc, rc, feasible, why, distrust, misplaced=misplaced)
         values += v
         findings += f
     return values, findings
@@ -467,7 +494,7 @@ def solve_reviews(loc: Located, rc: RowCands, distrust: str | None) -> tuple[lis
 
 def solve_flat_tables(text: str, template: str | None) -> tuple[list[Value], list[Finding]]:
     """Values of tables 二/三/四 recovered from flat text (see module docstring), and findings."""
-    text = text.translate(_FULLWIDTH_DIGITS)
+    text = _PAGE_NUMBER.sub("", text.translate(_FULLWIDTH_DIGITS))
     template = template if template in ("2021", "2019") else detect_template(text)
     if template is None:
         return [], [Finding(rule="glued_template_unknown", severity="info",

@@ -364,6 +364,31 @@ def test_blank_cells_elsewhere_stop_one_digit_per_cell_readings():
     assert all(got[(APP, "carried_over", a.key)].value is None for a in K.APPLICANTS)
 
 
+def test_page_footers_inside_a_table_are_not_cells():
+    tables = build_tables(random.Random(8), "2021")
+    text = render_flat(tables, "2021", sep=" ")
+    text = text.replace("2.没有现成信息", "\n- 3 -\n2.没有现成信息", 1)
+    got = _by_cell(solve_flat_tables(text, None)[0])
+    for a in K.APPLICANTS:
+        assert got[(APP, "unavailable_not_held", a.key)].value == tables[APP]["unavailable_not_held"][a.key]
+
+
+def test_digits_printed_before_their_labels_are_not_tied_to_the_wrong_row():
+    # PDF text with vertically centred labels: a row's numbers come out before its label.
+    tables = build_tables(random.Random(6), "2021")
+    text = render_flat(tables, "2021", sep=" ")
+    key = "withheld_third_party"
+    label = next(r.label for r in K.APPLICATION_ROWS if r.key == key)
+    digits = " ".join(str(v) for v in tables[APP][key].values())
+    text = text.replace(label + digits, "\n" + digits + "\n" + label + "\n", 1)
+    values, findings = solve_flat_tables(text, None)
+    for v in values:
+        if v.table == APP and v.value is not None:
+            assert v.value == tables[APP][v.row][v.col], v
+    assert all(v.value is None for v in values if v.table == APP)
+    assert any("away from any label" in f.message for f in findings)
+
+
 def test_text_without_tables_says_so():
     values, findings = solve_flat_tables("一、总体情况 本年度无数据。", None)
     assert values == [] and findings[0].rule == "glued_template_unknown"
@@ -404,6 +429,26 @@ def _flatten_html(path: Path) -> str:
 
 
 @needs_corpus
+@pytest.mark.parametrize("name", ["hongze-2023", "huaian-2024"])
+def test_pdf_text_layer_never_gives_a_wrong_number(name):
+    """Not crawler text, but the same question: labels and numbers in reading order."""
+    import pdfplumber
+    with pdfplumber.open(REAL / f"{name}.pdf") as pdf:
+        text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+    expected = json.loads((REAL / f"{name}.expected.json").read_text(encoding="utf-8"))
+    got = _by_cell(solve_flat_tables(text, None)[0])
+    right = 0
+    for table in (ACT, APP, REV):
+        for row, cells in expected[table].items():
+            for col, truth in cells.items():
+                v = got.get((table, row, col))
+                if v is not None and v.value is not None:
+                    assert v.value == truth, (name, table, row, col, v)
+                    right += 1
+    assert right >= 10  # table 四 and table 二 at least read as printed
+
+
+@needs_corpus
 @pytest.mark.parametrize("name", ["pingtan-2019", "pingtan-2020", "pingtan-2022", "pingtan-2023",
                                   "shanghai-office-2019"])
 def test_flattened_real_reports_never_give_a_wrong_number(name):
@@ -418,3 +463,20 @@ def test_flattened_real_reports_never_give_a_wrong_number(name):
                     assert v.value == truth, (name, table, row, col, v)
                 elif truth is not None and v is not None:
                     assert _covered(findings, table, row, col), (name, row, col)
+
+
+def test_mangled_text_never_crashes():
+    rng = random.Random(99)
+    base = render_flat(build_tables(rng, "2021"), "2021")
+    noise = "0123456789 \n/-.、（）一二三总计规章"
+    for _ in range(40):
+        chars = list(base)
+        for _ in range(rng.randint(1, 40)):
+            i = rng.randrange(len(chars))
+            if rng.random() < 0.5:
+                del chars[i]
+            else:
+                chars.insert(i, rng.choice(noise))
+        values, findings = solve_flat_tables("".join(chars), rng.choice([None, "2021", "2019"]))
+        assert all(v.value is None or isinstance(v.value, (int, float)) for v in values)
+        assert all(f.rule.startswith("glued_") for f in findings)
