@@ -11,10 +11,11 @@ Entry points for the pipeline: ``crawl(start_urls, raw_dir, config)`` and, re-ex
 """
 from __future__ import annotations
 
-import hashlib
 import logging
+import os
 import posixpath
 import secrets
+import shutil
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,7 +24,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.crawl_store import (CrawlLock, Journal, changed_documents, compact, documents_to_extract,  # noqa: F401
-                                  load_documents, safe_file_name, target_path, write_atomic)
+                                  load_documents, safe_file_name, target_path)
 from pipeline.discover import (_YEAR, ParsedPage, classify_link, decode_html, is_report_text,  # noqa: F401
                                looks_like_html, parse_page, report_key)
 from pipeline.fetch import Fetcher
@@ -56,6 +57,10 @@ class _Run:
     def __init__(self, raw_dir: Path, config: CrawlConfig, on_record: Callable | None):
         self.raw_dir, self.config, self.on_record = raw_dir.resolve(), config, on_record
         self.journal = Journal(raw_dir)
+        # Bodies stream to RAW/_tmp (same filesystem: moved into place atomically). Leftovers
+        # of a killed run are removed; the lock guarantees no other crawl is using them.
+        self.spool_dir = self.raw_dir / "_tmp"
+        shutil.rmtree(self.spool_dir, ignore_errors=True)
         events = self.journal.read()
         starts = [i for i, e in enumerate(events) if e.get("event") == "start"]
         unfinished = starts and not any(e.get("event") == "end" for e in events[starts[-1]:])
@@ -92,7 +97,8 @@ class _Run:
         conditional = prev and (saved is not None or (prev.get("error") and not prev.get("path")))
         res = fetcher.fetch(task.url, task.site,
                             etag=prev.get("etag") if conditional else None,
-                            last_modified=prev.get("last_modified") if conditional else None)
+                            last_modified=prev.get("last_modified") if conditional else None,
+                            spool_dir=self.spool_dir)
         now = _now()
         key = task.report_key or report_key(task.url)
         row = dict(prev or {}, url=task.url, parent_url=task.parent_url, kind=task.kind,
@@ -106,25 +112,27 @@ class _Run:
                        kind=prev.get("kind") or task.kind)
             body = saved
         elif res.ok:
-            body = res.body
-            if task.kind != "attachment" and not looks_like_html(res.content_type, body):
+            if task.kind != "attachment" and not looks_like_html(res.content_type, res.head()):
                 row["kind"] = "attachment"   # a report link that serves the file itself (PDF...)
-            elif task.kind == "list":
+            if row["kind"] != "attachment":
+                body = res.read_bytes()
+            if task.kind == "list" and body is not None:
                 parsed = parse_page(task.url, body, res.content_type)
                 title = parsed.title or ""
                 if is_report_text(title) and _YEAR.search(title) and not self._lists_reports(task, parsed, hooks):
                     row["kind"] = "page"     # a start URL that is itself a report page
-            digest = hashlib.sha256(body).hexdigest()
-            if saved is not None and prev.get("sha256") == digest:
+            if saved is not None and prev.get("sha256") == res.sha256:
                 row["change"] = "unchanged"
+                res.discard()
             else:
                 path = (self.raw_dir / prev["path"]) if prev and prev.get("path") else target_path(
                     self.raw_dir, row["kind"], task.url,
                     safe_file_name(task.url, res.content_disposition, res.content_type))
-                write_atomic(path, body)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(res.spooled, path)
                 row.update(change="changed" if prev and prev.get("sha256") else "new",
-                           path=path.relative_to(self.raw_dir.resolve()).as_posix(), fetched_at=now)
-            row.update(sha256=digest, bytes=len(body), error=None, content_type=res.content_type,
+                           path=path.relative_to(self.raw_dir).as_posix(), fetched_at=now)
+            row.update(sha256=res.sha256, bytes=res.size, error=None, content_type=res.content_type,
                        etag=res.etag, last_modified=res.last_modified)
         else:
             skipped = res.error.startswith(("robots", "off_host"))
@@ -239,6 +247,7 @@ def _crawl_locked(start_urls: list[str], raw_dir: Path, config: CrawlConfig,
             pool.shutdown(wait=False, cancel_futures=True)
             run.journal.close()
             raise
+    shutil.rmtree(run.spool_dir, ignore_errors=True)
     run.journal.append({"event": "end", "crawl_id": run.crawl_id, "at": _now()})
     compact(raw_dir, run.journal)
     return sorted(run.records.values(), key=lambda r: r["url"])

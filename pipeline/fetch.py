@@ -13,12 +13,16 @@ starts with a short code (``http_404``, ``timeout``, ``too_large``, ``redirect_l
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import secrets
 import threading
 import time
 import urllib.robotparser
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
@@ -44,6 +48,9 @@ class FetchResult:
     location: str | None = None
     error: str | None = None
     attempts: int = 0
+    spooled: Path | None = None    # body on disk (when fetched with spool_dir) instead of ``body``
+    sha256: str | None = None
+    size: int = 0
 
     @property
     def not_modified(self) -> bool:
@@ -51,7 +58,20 @@ class FetchResult:
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.body is not None
+        return self.error is None and (self.body is not None or self.spooled is not None)
+
+    def head(self, n: int = 4096) -> bytes:
+        if self.body is not None:
+            return self.body[:n]
+        with open(self.spooled, "rb") as fh:
+            return fh.read(n)
+
+    def read_bytes(self) -> bytes:
+        return self.body if self.body is not None else self.spooled.read_bytes()
+
+    def discard(self) -> None:
+        if self.spooled is not None:
+            self.spooled.unlink(missing_ok=True)
 
 
 class HostGate:
@@ -109,14 +129,16 @@ class Fetcher:
     # ------------------------------------------------------------ public
 
     def fetch(self, url: str, site: SiteConfig, *, etag: str | None = None,
-              last_modified: str | None = None) -> FetchResult:
+              last_modified: str | None = None, spool_dir: Path | None = None) -> FetchResult:
+        """GET ``url``; with ``spool_dir`` the body is streamed to a file there (bounded memory),
+        which the caller moves into place or ``discard()``s."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         return self._with_retries(url, site, headers, check_robots=site.respect_robots,
-                                  max_bytes=site.max_bytes)
+                                  max_bytes=site.max_bytes, spool_dir=spool_dir)
 
     def robots_allows(self, url: str, site: SiteConfig) -> bool:
         if not site.respect_robots:
@@ -156,11 +178,11 @@ class Fetcher:
         return parser
 
     def _with_retries(self, url: str, site: SiteConfig, headers: dict[str, str], *,
-                      check_robots: bool, max_bytes: int) -> FetchResult:
+                      check_robots: bool, max_bytes: int, spool_dir: Path | None = None) -> FetchResult:
         attempts = site.retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                result = self._follow(url, site, headers, check_robots, max_bytes)
+                result = self._follow(url, site, headers, check_robots, max_bytes, spool_dir)
                 result.attempts = attempt
                 return result
             except _Retry as retry:
@@ -174,14 +196,14 @@ class Fetcher:
         raise AssertionError("unreachable")
 
     def _follow(self, url: str, site: SiteConfig, headers: dict[str, str],
-                check_robots: bool, max_bytes: int) -> FetchResult:
+                check_robots: bool, max_bytes: int, spool_dir: Path | None) -> FetchResult:
         current, seen = url, {url}
         for _hop in range(site.max_redirects + 1):
             if not site.allows(current):
                 return FetchResult(url, current, error=f"off_host: {host_of(current)} is not an allowed host")
             if check_robots and not self.robots_allows(current, site):
                 return FetchResult(url, current, error="robots: disallowed by robots.txt")
-            result = self._get_once(url, current, site, headers, max_bytes)
+            result = self._get_once(url, current, site, headers, max_bytes, spool_dir)
             if result.status not in REDIRECTS:
                 return result
             location = result.location
@@ -195,13 +217,13 @@ class Fetcher:
         return FetchResult(url, current, error=f"too_many_redirects: more than {site.max_redirects}")
 
     def _get_once(self, url: str, current: str, site: SiteConfig, headers: dict[str, str],
-                  max_bytes: int) -> FetchResult:
+                  max_bytes: int, spool_dir: Path | None) -> FetchResult:
         request_headers = {"User-Agent": site.user_agent, "Accept-Encoding": "gzip, deflate", **headers}
         timeout = httpx.Timeout(site.timeout)
         try:
             with self._gate(host_of(current), site).slot():
                 with self._client.stream("GET", current, headers=request_headers, timeout=timeout) as resp:
-                    return self._read(url, current, resp, site, max_bytes)
+                    return self._read(url, current, resp, site, max_bytes, spool_dir)
         except httpx.TimeoutException as exc:
             raise _Retry(f"timeout: {type(exc).__name__} after {site.timeout}s") from exc
         except httpx.HTTPError as exc:
@@ -209,7 +231,7 @@ class Fetcher:
             return FetchResult(url, current, error=f"network: {type(exc).__name__}: {exc}")
 
     def _read(self, url: str, current: str, resp: httpx.Response, site: SiteConfig,
-              max_bytes: int) -> FetchResult:
+              max_bytes: int, spool_dir: Path | None) -> FetchResult:
         status = resp.status_code
         h = resp.headers
         result = FetchResult(url, current, status=status, content_type=h.get("content-type"),
@@ -230,18 +252,39 @@ class Fetcher:
             result.error = f"too_large: Content-Length {declared} > cap {max_bytes}"
             return result
         deadline = time.monotonic() + site.download_timeout
-        chunks, size = [], 0
-        for chunk in resp.iter_bytes():
-            size += len(chunk)
-            if size > max_bytes:
-                result.error = f"too_large: body exceeds cap {max_bytes} bytes"
-                return result
-            if time.monotonic() > deadline:
-                result.error = f"download_timeout: body not complete after {site.download_timeout}s"
-                return result
-            chunks.append(chunk)
-        result.body = b"".join(chunks)
-        return result
+        chunks, size, digest = [], 0, hashlib.sha256()
+        spool = sink = None
+        if spool_dir is not None:
+            spool_dir.mkdir(parents=True, exist_ok=True)
+            spool = spool_dir / f"{secrets.token_hex(8)}.part"
+            sink = open(spool, "wb")
+        try:
+            for chunk in resp.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    result.error = f"too_large: body exceeds cap {max_bytes} bytes"
+                    return result
+                if time.monotonic() > deadline:
+                    result.error = f"download_timeout: body not complete after {site.download_timeout}s"
+                    return result
+                digest.update(chunk)
+                if sink is not None:
+                    sink.write(chunk)
+                else:
+                    chunks.append(chunk)
+            result.sha256, result.size = digest.hexdigest(), size
+            if sink is not None:
+                sink.flush()
+                os.fsync(sink.fileno())
+                result.spooled = spool
+            else:
+                result.body = b"".join(chunks)
+            return result
+        finally:
+            if sink is not None:
+                sink.close()
+                if result.spooled is None:
+                    spool.unlink(missing_ok=True)
 
 
 def _retry_after(value: str | None) -> float | None:

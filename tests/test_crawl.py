@@ -103,6 +103,7 @@ def test_saved_files_metadata_and_report_keys(site, tmp_path):
     table = pq.read_table(tmp_path / "documents" / "documents.parquet")
     assert table.column_names == COLUMN_NAMES
     assert not (tmp_path / "documents" / "journal.jsonl").exists()
+    assert not (tmp_path / "_tmp").exists()       # spooled bodies were all moved or removed
     rows = by_url(table.to_pylist())
     root = tmp_path.resolve()
     for url in expected["pages_ok"] + expected["attachments_ok"]:
