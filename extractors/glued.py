@@ -12,7 +12,10 @@ its cells' digits with no separator. Per row we take the run of digits after the
 
 Exactly one surviving cut -> values (method "split-solved"); several -> the cells stay None and a
 "glued_digits_ambiguous" finding lists them; none or too many to search -> "glued_digits_unsolved".
-Never a guess: a wrong number is worse than a blank one.
+Never a guess: a wrong number is worse than a blank one. Hence two guards: once some row shows
+blank cells (fewer digits than cells), flattening may have erased blanks anywhere, so only rows
+printed cell by cell are kept; and when digits turn up away from any label (PDF text whose
+labels are centred after their numbers), no row of that table is tied to its digits at all.
 """
 from __future__ import annotations
 
@@ -152,7 +155,7 @@ def _find_label(text: str, spec: RowSpec, start: int, stop: int) -> tuple[int, i
     return (m.start(), best[1]) if m else best
 
 
-def _run_after(text: str, start: int, stop: int, money: bool) -> tuple[str, int]:
+def _run_after(text: str, start: int, stop: int) -> tuple[str, int]:
     """The run of cell characters in text[start:stop] (the first one after the label's tail),
     and the offset where it ends."""
     m = _RUN.search(text, start, stop)
@@ -193,7 +196,7 @@ def locate_rows(text: str, specs: list[RowSpec], start: int, stop: int) -> tuple
     located = []
     for j, (spec, label_start, label_end) in enumerate(hits):
         seg_end = hits[j + 1][1] if j + 1 < len(hits) else stop
-        run, run_end = _run_after(text, label_end, seg_end, "money" in spec.kinds)
+        run, run_end = _run_after(text, label_end, seg_end)
         stray = next((m.group(0).strip() for m in _RUN.finditer(text, run_end, seg_end)
                       if re.search(r"\d", m.group(0)) and not _is_enumerator(text, m)), "")
         located.append(Located(spec, text[label_start:label_end], label_end, run, run_end, stray))
@@ -225,6 +228,9 @@ class Regions:
 
 def find_regions(text: str) -> Regions:
     apps_start = _first(text, ("勾稽关系", "申请人情况"))
+    if apps_start is None:  # header lost: start at the first row label
+        m = re.search(r"一\s*[、.．]\s*" + _loose("本年新收"), text)
+        apps_start = m.start() if m else None
     active_start = _first(text, ("第二十条第（一）项", "第二十条第(一)项", "本年制发件数", "本年新制作数量"))
     if active_start is not None and apps_start is not None and active_start > apps_start:
         active_start = None
@@ -248,7 +254,7 @@ def locate_reviews_run(text: str, start: int) -> tuple[str, str, int] | None:
     # Header words only (no digits, and the 总计 columns) up to the data; else not table 四.
     if m is None or len(header) > 300 or not all(re.search(_loose(w), header) for w in ("维持", "总计")):
         return None
-    run, run_end = _run_after(text, m.start(), len(text), money=False)
+    run, run_end = _run_after(text, m.start(), len(text))
     return header.strip(), run, run_end
 
 
@@ -458,7 +464,8 @@ def solve_applications(rows: list[tuple[Located, RowCands]], with_other_subrows:
     why = "identities used: " + ", ".join(("R5",) + (choice.used if choice else ()))
     values: list[Value] = []
     for loc, rc in rows:
-        feasible = choice.feasible.get(loc.spec.key) if choice else None
+        # Rows whose cuts hold printed blanks ("/") took no part in the column identities.
+        feasible = choice.feasible.get(loc.spec.key) if choice and vectors[loc.spec.key] else None
         v, f = decide(table, loc, rc, feasible, why, distrust, misplaced=misplaced)
         values += v
         findings += f

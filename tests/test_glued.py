@@ -12,7 +12,7 @@ import json
 import random
 import re
 import time
-from itertools import combinations, product
+from itertools import product
 from pathlib import Path
 
 import pytest
