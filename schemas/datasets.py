@@ -87,6 +87,18 @@ DATASETS: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("legacy_mapping", _S, "analogue in the 2019/2021 templates, dataset.row.col (schemas/legacy.py)"),
         ("parent", _S, "label of the total this row is a part of (其中：1…)"),
     ],
+    "agencies": [
+        ("agency_id", _S, "stable id: <12-digit adcode>:<normalised body> (pipeline/agencies.py)"),
+        ("canonical_name", _S, "the agency's name, place spelled out"),
+        ("variants", _S, "JSON list of every name the reports used"),
+        ("province", _S, "省级 place (adcode list of the cpca package)"),
+        ("city", _S, "地级 place"),
+        ("county", _S, "县级 place"),
+        ("township", _S, "乡镇/街道, from the name"),
+        ("level", _S, "ministry, province, city, county, township, department, unknown"),
+        ("adcode", _S, "12-digit administrative division code of the place"),
+        ("n_reports", _I, "reports of this agency in the output"),
+    ],
     "sections": [
         ("report_id", _S, "report"),
         ("number", _I, "1..6 (一…六)"),
@@ -115,9 +127,25 @@ KEYS: dict[str, tuple[str, ...]] = {
     "findings": ("report_id", "rule", "message"),
     "failures": ("source", "stage"),
     "sections": ("report_id", "number"),
+    "agencies": ("agency_id",),
+    "metrics": ("report_id",),
     "legacy_statistics": ("report_id", "label", "column"),
     "claims": ("report_id", "kind", "quote"),
 }
+
+
+def _metrics_columns() -> list[tuple[str, pa.DataType, str]]:
+    from schemas.metrics import METRICS
+
+    return [("agency_id", _S, "agency (agencies dataset)"), ("agency", _S, "agency as printed"),
+            ("year", _I, "report year"), ("report_id", _S, "report the figures come from")] + [
+        (name, _F, f"{definition} — {formula}") for name, formula, definition in METRICS]
+
+
+DATASETS["metrics"] = _metrics_columns()
+
+# Datasets recomputed over the whole output folder after each run (not per document).
+DERIVED = ("agencies", "metrics")
 
 
 def arrow_schema(dataset: str) -> pa.Schema:
