@@ -91,9 +91,9 @@ class _Run:
     def process(self, task: Task, fetcher: Fetcher, hooks: SiteHooks) -> tuple[dict, list[Task]]:
         if task.url in self.done:
             row = self.done[task.url]
-            return row, self._discover(task, row, self._saved(row), hooks)
+            return row, self._discover(task, row, self._read_saved(row), hooks)
         prev = self.state.get(task.url)
-        saved = self._saved(prev) if prev else None
+        saved = self._saved_path(prev)
         conditional = prev and (saved is not None or (prev.get("error") and not prev.get("path")))
         res = fetcher.fetch(task.url, task.site,
                             etag=prev.get("etag") if conditional else None,
@@ -110,7 +110,7 @@ class _Run:
         if res.not_modified:
             row.update(change="unchanged", error=None if saved is not None else prev.get("error"),
                        kind=prev.get("kind") or task.kind)
-            body = saved
+            body = self._read_saved(row)
         elif res.ok:
             if task.kind != "attachment" and not looks_like_html(res.content_type, res.head()):
                 row["kind"] = "attachment"   # a report link that serves the file itself (PDF...)
@@ -162,11 +162,16 @@ class _Run:
             row["change"] = "failed"
             return row, []
 
-    def _saved(self, row: dict | None) -> bytes | None:
+    def _saved_path(self, row: dict | None) -> Path | None:
         if not row or not row.get("path"):
             return None
         path = self.raw_dir / row["path"]
-        return path.read_bytes() if path.is_file() else None
+        return path if path.is_file() else None
+
+    def _read_saved(self, row: dict) -> bytes | None:
+        """The saved copy of a list/report page (parsed for links); attachments are never read."""
+        path = self._saved_path(row)
+        return path.read_bytes() if path is not None and row.get("kind") in ("list", "page") else None
 
     def _discover(self, task: Task, row: dict, body: bytes | None, hooks: SiteHooks,
                   parsed: ParsedPage | None = None) -> list[Task]:
