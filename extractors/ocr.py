@@ -18,7 +18,9 @@ from extractors.document import Block, Cell, Paragraph, Table
 from extractors.errors import MissingTool, ReadError
 
 RENDER_DPI = 300
-INSTALL_HINT = "OCR needs the `rapidocr` and `onnxruntime` packages: pip install 'xxgk[ocr]'."
+INSTALL_HINT = ("OCR of scanned pages needs the `rapidocr`, `onnxruntime`, `opencv-python-headless` and "
+                "`pypdfium2` packages: pip install 'xxgk[ocr]' (or pip install rapidocr onnxruntime "
+                "opencv-python-headless pypdfium2).")
 
 
 @dataclass
@@ -52,6 +54,16 @@ def _engine():
               "EngineConfig.onnxruntime.intra_op_num_threads": 1,
               "EngineConfig.onnxruntime.inter_op_num_threads": 1}
     return RapidOCR(params=params)
+
+
+def require_engine() -> None:
+    """Raise MissingTool (with the install hint) now, before any page is rendered."""
+    try:
+        import cv2  # noqa: F401
+        import pypdfium2  # noqa: F401
+    except ImportError as e:
+        raise MissingTool(INSTALL_HINT) from e
+    _engine()
 
 
 def ocr_boxes(gray) -> list[Box]:
@@ -177,11 +189,44 @@ def _join_boxes(boxes: list[Box]) -> str:
     return "\n".join("".join(x.text for x in sorted(line, key=lambda b: b.x0)) for line in lines)
 
 
-def page_blocks(gray, page: int) -> list[Block]:
-    """One page image -> paragraphs and tables (reading order by vertical position)."""
+@dataclass
+class OcrCell:
+    """One table cell found on a page image (pixel coordinates); confidence = lowest box score."""
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    text: str
+    confidence: float | None
+
+
+@dataclass
+class OcrTable:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    cells: list[OcrCell]
+
+
+@dataclass
+class OcrPage:
+    """What OCR found on one page image: ruled tables and the text lines outside them."""
+    height: int
+    width: int
+    tables: list[OcrTable]
+    lines: list[Box]  # one Box per text line (text joined left to right, score = lowest)
+
+
+def analyse_page(gray) -> OcrPage:
+    """One page image -> its tables (grid from ruling lines) and text lines (pixel coordinates)."""
     boxes = ocr_boxes(gray)
     used: set[int] = set()
-    placed: list[tuple[float, Block]] = []
+    tables: list[OcrTable] = []
     for region in table_regions(gray):
         ys, xs, slots = _grid_cells(region)
         if not slots:
@@ -192,24 +237,46 @@ def page_blocks(gray, page: int) -> list[Block]:
             inside = [i for i, b in enumerate(boxes) if i not in used and bx0 <= b.cx <= bx1 and by0 <= b.cy <= by1]
             used.update(inside)
             mine = [boxes[i] for i in inside]
-            cells.append(Cell(_join_boxes(mine), r, c, rs, cs, page=page,
-                              confidence=min((b.score for b in mine), default=None)))
-        placed.append((ys[0], Table(cells, page=page, pages=(page,), method="ocr")))
+            cells.append(OcrCell(bx0, by0, bx1, by1, r, c, rs, cs, _join_boxes(mine),
+                                 min((b.score for b in mine), default=None)))
+        tables.append(OcrTable(xs[0], ys[0], xs[-1], ys[-1], cells))
     rest = [b for i, b in enumerate(boxes) if i not in used]
-    for text_line in _lines(rest):
-        placed.append((text_line[0], Paragraph(text_line[1], page=page)))
+    h, w = gray.shape[:2]
+    return OcrPage(h, w, tables, _line_boxes(rest))
+
+
+def page_blocks(gray, page: int) -> list[Block]:
+    """One page image -> paragraphs (one per line) and tables, by vertical position.
+
+    The PDF reader does not use this: it turns ``analyse_page`` into its own page content so
+    that OCR'd pages get the same paragraph and cross-page table joining as text pages.
+    """
+    found = analyse_page(gray)
+    placed: list[tuple[float, Block]] = []
+    for t in found.tables:
+        cells = [Cell(c.text, c.row, c.col, c.rowspan, c.colspan, page=page, confidence=c.confidence)
+                 for c in t.cells]
+        placed.append((t.y0, Table(cells, page=page, pages=(page,), method="ocr")))
+    for line in found.lines:
+        placed.append((line.y0, Paragraph(line.text, page=page)))
     placed.sort(key=lambda t: t[0])
     return [b for _, b in placed]
 
 
-def _lines(boxes: list[Box]) -> list[tuple[float, str]]:
-    out: list[tuple[float, list[Box]]] = []
+def _line_boxes(boxes: list[Box]) -> list[Box]:
+    """Boxes grouped into text lines; each line becomes one Box spanning its words."""
+    out: list[list[Box]] = []
     for b in sorted(boxes, key=lambda b: b.cy):
-        if out and abs(out[-1][1][-1].cy - b.cy) < max(8.0, (b.y1 - b.y0) * 0.5):
-            out[-1][1].append(b)
+        if out and abs(out[-1][-1].cy - b.cy) < max(8.0, (b.y1 - b.y0) * 0.5):
+            out[-1].append(b)
         else:
-            out.append((b.y0, [b]))
-    return [(y, "".join(x.text for x in sorted(bs, key=lambda b: b.x0))) for y, bs in out]
+            out.append([b])
+    lines = []
+    for bs in out:
+        bs.sort(key=lambda b: b.x0)
+        lines.append(Box("".join(b.text for b in bs), min(b.x0 for b in bs), min(b.y0 for b in bs),
+                         max(b.x1 for b in bs), max(b.y1 for b in bs), min(b.score for b in bs)))
+    return lines
 
 
 def render_pdf_page(data: bytes, page_index: int, dpi: int = RENDER_DPI):

@@ -5,8 +5,10 @@ outside every table cell give text lines, and lines become paragraphs. Tables th
 page break are joined into one Table. Page numbers ("- 3 -") are page furniture: they go to
 ``meta["furniture"]``, not into the text, so a sentence cut by a page break reads as one.
 
-Pages without any text are listed in ``meta["pages_without_text"]``; a PDF with no text at all
-is a scan and raises ReadError (OCR is a separate step).
+Pages without any text are listed in ``meta["pages_without_text"]``. Those that carry an image
+or drawing (a scan) are OCR'd (``extractors/ocr.py``, listed in ``meta["ocr_pages"]``): their text
+lines and ruled tables enter the same paragraph and cross-page table joining as text pages, the
+tables with ``method = "ocr"`` and a confidence per cell.
 """
 from __future__ import annotations
 
@@ -21,12 +23,13 @@ import pdfminer.pdftypes
 
 from extractors.base import sha256_hex
 from extractors.document import Document, Paragraph
-from extractors.errors import ReadError, ResourceLimit
+from extractors.errors import MissingTool, ReadError, ResourceLimit
 from extractors.pdf_tables import (
-    PageTable, build_table, can_continue, find_page_tables, is_visible_ruling, starts_new_item,
+    PageTable, RawCell, build_table, can_continue, find_page_tables, is_visible_ruling, starts_new_item,
 )
 
 MAX_PAGES = 2000
+MAX_OCR_PAGES = 150  # ~3-10 s a page: a longer scan is not an annual report worth the hours
 FURNITURE_ZONE = 0.09  # top/bottom share of the page where page numbers live
 PAGE_NUMBER_RE = re.compile(
     r"^[-—–－\s]*\d{1,4}[-—–－\s]*$|^第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?$|^\d+\s*/\s*\d+$"
@@ -105,6 +108,7 @@ class PageContent:
     tables: list[PageTable] = field(default_factory=list)
     furniture: list[str] = field(default_factory=list)
     has_text: bool = False
+    has_marks: bool = False  # an image or a drawing: a page without text that OCR might read
 
 
 # ---------------------------------------------------------------- one page
@@ -139,25 +143,79 @@ def read_page(page) -> PageContent:
     real = sum(1 for t in visible if not CID_GLYPH_RE.match(t))
     content.has_text = real > 0 and real >= 0.5 * len(visible)
     if not content.has_text:
+        content.has_marks = bool(page.images or page.rects or page.lines or page.curves)
         return content
     ruled = page.filter(is_visible_ruling)
     if ruled.lines or ruled.rects or ruled.curves:  # table finding is the slow part: only where something is ruled
         content.tables = find_page_tables(ruled, number)
     text_page = page.filter(lambda o: o.get("object_type") != "char" or not _in_any_cell(o, content.tables)) \
         if content.tables else page
-    zone = FURNITURE_ZONE * content.height
     for raw in text_page.extract_text_lines(return_chars=True, strip=True):
-        text = raw["text"]
-        if not text.strip():
-            continue
-        in_margin = raw["top"] < zone or raw["bottom"] > content.height - zone
-        if in_margin and PAGE_NUMBER_RE.match(text.strip()):
-            content.furniture.append(text.strip())
-            continue
-        line = _line_from(raw, number)
-        host = _table_around(line, content.tables)
-        (host.loose_lines if host else content.lines).append(line)
+        if raw["text"].strip():
+            _place_line(content, _line_from(raw, number))
     return content
+
+
+def _place_line(content: PageContent, line: Line) -> None:
+    """A text line goes to the page furniture (page number), a table's loose lines, or the text."""
+    zone = FURNITURE_ZONE * content.height
+    in_margin = line.top < zone or line.bottom > content.height - zone
+    if in_margin and PAGE_NUMBER_RE.match(line.text.strip()):
+        content.furniture.append(line.text.strip())
+        return
+    host = _table_around(line, content.tables)
+    (host.loose_lines if host else content.lines).append(line)
+
+
+# ---------------------------------------------------------------- pages without a text layer
+
+def ocr_page_content(found, number: int, height: float) -> PageContent:
+    """An ``extractors.ocr.OcrPage`` (pixels) -> PageContent in PDF points, like a text page."""
+    s = height / found.height
+    content = PageContent(number, height)
+    loose: list[Line] = []
+    for t in found.tables:
+        n_rows = max((c.row + c.rowspan for c in t.cells), default=0)
+        n_cols = max((c.col + c.colspan for c in t.cells), default=0)
+        if n_rows < 2 or n_cols < 2:  # a framed box of prose, not a table (as for text pages)
+            loose.extend(_ocr_line(c.text, c.x0, c.y0, c.x1, c.y1, number, s) for c in t.cells if c.text.strip())
+            continue
+        cells = [RawCell(c.x0 * s, c.y0 * s, c.x1 * s, c.y1 * s, c.text, c.confidence) for c in t.cells]
+        content.tables.append(PageTable(number, t.x0 * s, t.y0 * s, t.x1 * s, t.y1 * s, cells=cells,
+                                        page_height=height, method="ocr"))
+    lines = [_ocr_line(b.text, b.x0, b.y0, b.x1, b.y1, number, s) for b in found.lines if b.text.strip()]
+    for line in sorted(lines + loose, key=lambda ln: ln.top):
+        _place_line(content, line)
+    content.has_text = bool(content.lines or content.tables)
+    return content
+
+
+def _ocr_line(text: str, x0: float, y0: float, x1: float, y1: float, page: int, s: float) -> Line:
+    # The OCR box is a little taller than the glyphs; 0.8 of it is close to the font size.
+    return Line(text.replace("\n", ""), page, x0 * s, x1 * s, y0 * s, y1 * s, round((y1 - y0) * s * 0.8, 1), False)
+
+
+def ocr_pages(data: bytes, pages: list[PageContent], source: str) -> list[int]:
+    """OCR every page that has no text layer but an image or drawing; returns the page numbers."""
+    todo = [p for p in pages if not p.has_text and p.has_marks]
+    if not todo:
+        return []
+    if len(todo) > MAX_OCR_PAGES:
+        raise ResourceLimit(f"{len(todo)} pages need OCR, more than the cap of {MAX_OCR_PAGES}", source=source)
+    try:
+        from extractors import ocr
+        ocr.require_engine()
+    except MissingTool as e:
+        e.source = e.source or source
+        raise
+    except ImportError as e:  # numpy / opencv / pypdfium2 absent
+        raise MissingTool(f"scanned pages need OCR, which needs {e.name or 'a package'}: "
+                          "pip install 'xxgk[ocr]'", source=source) from e
+    by_number = {p.number: i for i, p in enumerate(pages)}
+    for p in todo:
+        found = ocr.analyse_page(ocr.render_pdf_page(data, p.number - 1))
+        pages[by_number[p.number]] = ocr_page_content(found, p.number, p.height)
+    return [p.number for p in todo]
 
 
 def _table_around(line: Line, tables: list[PageTable]) -> PageTable | None:
@@ -362,17 +420,20 @@ class PdfReader:
                     page.close()  # drop the page's parsed objects: memory stays flat on long PDFs
         finally:
             pdf.close()
-        without_text = [p.number for p in pages if not p.has_text]
-        if pages and len(without_text) == len(pages):
-            raise ReadError("no text layer (scanned PDF); OCR needed", source=source)
         if not pages:
             raise ReadError("PDF has no pages", source=source)
+        without_text = [p.number for p in pages if not p.has_text]
+        ocr_done = ocr_pages(data, pages, source)
+        if all(not p.has_text for p in pages):
+            why = "OCR found no text on its pages" if ocr_done else "no page carries an image to OCR"
+            raise ReadError(f"no text layer (scanned PDF?) and {why}", source=source)
         _drop_running_heads(pages)
         doc = Document(source=source, format=self.format, sha256=sha256_hex(data), n_pages=n_pages)
         doc.blocks = assemble_blocks(pages)
         doc.title = _title(info.get("Title"), doc.paragraphs)
         doc.meta["pdf_info"] = info
         doc.meta["pages_without_text"] = without_text
+        doc.meta["ocr_pages"] = ocr_done
         doc.meta["furniture"] = [{"page": p.number, "text": t} for p in pages for t in p.furniture]
         return doc
 

@@ -84,6 +84,7 @@ class RawCell:
     x1: float
     bottom: float
     text: str
+    confidence: float | None = None  # OCR confidence (None for a text layer)
 
 
 @dataclass
@@ -99,6 +100,7 @@ class PageTable:
     # text lines inside the table's box but in no cell (e.g. a note in a gap of the ruling):
     # kept, and emitted after the table so they do not split it from its continuation
     loose_lines: list = field(default_factory=list)
+    method: str = "lines"  # "ocr" for a table rebuilt from a page image
 
     def x_edges(self) -> list[float]:
         return cluster([v for c in self.cells for v in (c.x0, c.x1)])
@@ -200,6 +202,7 @@ class GridCell:
     col: int
     col_end: int  # exclusive
     page: int
+    confidence: float | None = None
 
 
 def can_continue(prev: PageTable, nxt: PageTable) -> bool:
@@ -228,7 +231,7 @@ def _part_cells(part: PageTable, xs: list[float]) -> tuple[list[GridCell], int]:
         r0, r1 = index_of(ys, c.top), index_of(ys, c.bottom)
         k0, k1 = index_of(xs, c.x0), index_of(xs, c.x1)
         if r1 > r0 and k1 > k0:
-            cells.append(GridCell(c.text, r0, r1, k0, k1, part.page))
+            cells.append(GridCell(c.text, r0, r1, k0, k1, part.page, c.confidence))
     return cells, len(ys) - 1
 
 
@@ -276,6 +279,13 @@ def _cell_continues(b: GridCell, t: GridCell) -> bool:
     return starts_new_item(b.text) and not starts_new_item(t.text)
 
 
+def _merge_into(b: GridCell, t: GridCell) -> None:
+    """Cell t (after the break) continues cell b: join the text, keep the weaker confidence."""
+    b.text = _join_text(b.text, t.text)
+    if t.confidence is not None:
+        b.confidence = t.confidence if b.confidence is None else min(b.confidence, t.confidence)
+
+
 def _append_part(acc: list[GridCell], acc_rows: int, cells: list[GridCell], n_rows: int) -> int:
     """Join one continuation part onto the accumulated table; returns the new row count."""
     m = _repeated_header_rows(acc, cells, n_rows)
@@ -292,7 +302,7 @@ def _append_part(acc: list[GridCell], acc_rows: int, cells: list[GridCell], n_ro
         offset = acc_rows - 1
         for t in top:
             b = by_cols[(t.col, t.col_end)]
-            b.text = _join_text(b.text, t.text)
+            _merge_into(b, t)
             b.row_end = offset + t.row_end
             consumed.add(id(t))
     else:
@@ -301,7 +311,7 @@ def _append_part(acc: list[GridCell], acc_rows: int, cells: list[GridCell], n_ro
             b = by_cols.get((t.col, t.col_end))
             if b is None or not _cell_continues(b, t):
                 break
-            b.text = _join_text(b.text, t.text)
+            _merge_into(b, t)
             b.row_end = offset + t.row_end
             consumed.add(id(t))
     for c in cells:
@@ -332,6 +342,6 @@ def build_table(parts: list[PageTable]) -> Table:
         acc_rows = _append_part(acc, acc_rows, cells, n_rows)
     acc.sort(key=lambda c: (c.row, c.col))
     cells = [Cell(text=c.text, row=c.row, col=c.col, rowspan=c.row_end - c.row,
-                  colspan=c.col_end - c.col, page=c.page) for c in acc]
+                  colspan=c.col_end - c.col, page=c.page, confidence=c.confidence) for c in acc]
     pages = tuple(sorted({p.page for p in parts}))
-    return Table(cells=cells, page=parts[0].page, pages=pages, method="lines")
+    return Table(cells=cells, page=parts[0].page, pages=pages, method=parts[0].method)

@@ -45,6 +45,12 @@ class RowView:
     labels: list[Cell]
     values: list[Cell]
     page: int | None
+    method: str = "grid"  # Value.method of the row's values (from Table.method, see value_method)
+
+
+def value_method(table: Table) -> str:
+    """Value.method for a table's values: "ocr" for an OCR'd grid, else "grid" (any drawn grid)."""
+    return "ocr" if table.method == "ocr" else "grid"
 
 
 _CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])")
@@ -67,7 +73,7 @@ def row_views(tables: list[Table]) -> list[RowView]:
             labels = [c for c, v in zip(cells[: last_label + 1], kinds) if not v]
             values = cells[last_label + 1:]
             page = next((c.page for c in cells if c.page is not None), table.page)
-            out.append(RowView(labels, values, page))
+            out.append(RowView(labels, values, page, value_method(table)))
     return out
 
 
@@ -189,7 +195,7 @@ class GridResult:
     findings: list[Finding] = field(default_factory=list)
 
     def add_row(self, table: str, row: str, cols: list[str], cells: list[Cell | None], page: int | None,
-                label: str) -> None:
+                label: str, method: str = "grid") -> None:
         if (table, row) in self.rows_found:
             self.findings.append(Finding(
                 "duplicate_row", "info", f"{table}.{row} printed twice; the first occurrence is kept",
@@ -197,7 +203,7 @@ class GridResult:
             return
         self.rows_found.add((table, row))
         for col, cell in zip(cols, cells):
-            v = self.values[(table, row, col)] = make_value(table, row, col, cell, page, label)
+            v = self.values[(table, row, col)] = make_value(table, row, col, cell, page, label, method)
             if cell is not None and parse_cell(cell.text).kind == "ambiguous":
                 self.findings.append(Finding(
                     "ambiguous_cell", "warning", f"{table}.{row}.{col}: digits split by spaces {cell.text!r}; "
@@ -225,11 +231,13 @@ def _mentions(label_texts: list[str], words: tuple[str, ...]) -> bool:
     return any(w in joined for w in words)
 
 
-def _add_reviews(res: GridResult, cells: list[Cell], page: int | None, label: str | None) -> None:
+def _add_reviews(res: GridResult, cells: list[Cell], page: int | None, label: str | None,
+                 method: str = "grid") -> None:
     fitted = fit_cells(cells, L.N_REVIEW_CELLS)
     res.rows_found.update({(K.TABLE_REVIEWS, p.key) for p in K.PROCEEDINGS})
     for (proc, out), cell in zip(((p.key, o.key) for p in K.PROCEEDINGS for o in K.OUTCOMES), fitted):
-        res.values[(K.TABLE_REVIEWS, proc, out)] = make_value(K.TABLE_REVIEWS, proc, out, cell, page, label)
+        res.values[(K.TABLE_REVIEWS, proc, out)] = make_value(K.TABLE_REVIEWS, proc, out, cell, page, label,
+                                                              method)
 
 
 def extract_grid(tables: list[Table], template: str) -> GridResult:
@@ -265,7 +273,7 @@ def extract_grid(tables: list[Table], template: str) -> GridResult:
             if len(rv.values) >= L.N_REVIEW_CELLS - 2 and not reviews_done():
                 # 表四's data row has no label; nothing else has 13+ value cells
                 if _has_number(rv.values):
-                    _add_reviews(res, rv.values, rv.page, None)
+                    _add_reviews(res, rv.values, rv.page, None, rv.method)
                 continue
             label_texts = pending
         pending = []
@@ -276,7 +284,7 @@ def extract_grid(tables: list[Table], template: str) -> GridResult:
         if item is not None:
             if item in measures and seen["active"]:
                 cols = measures[item]
-                res.add_row(K.TABLE_ACTIVE, item, cols, fit_cells(rv.values, len(cols)), rv.page, label)
+                res.add_row(K.TABLE_ACTIVE, item, cols, fit_cells(rv.values, len(cols)), rv.page, label, rv.method)
                 for col in cols:
                     v = res.values.get((K.TABLE_ACTIVE, item, col))
                     if v is not None and col in K.MONEY_MEASURES and v.unit is None and v.raw and header_unit:
@@ -288,7 +296,7 @@ def extract_grid(tables: list[Table], template: str) -> GridResult:
             if subtotal_col and len(values) == len(applicants) + 1:
                 values = values[:1] + values[2:]  # drop the 法人或其他组织 小计 column (not in the template)
             res.add_row(K.TABLE_APPLICATIONS, key, applicants, fit_cells(values, len(applicants)),
-                        rv.page, label)
+                        rv.page, label, rv.method)
         elif len(rv.values) >= L.N_REVIEW_CELLS - 2 and seen["reviews"] and not reviews_done():
-            _add_reviews(res, rv.values, rv.page, label)  # 表四 data row printed with a label ("件数")
+            _add_reviews(res, rv.values, rv.page, label, rv.method)  # 表四 data row printed with a label ("件数")
     return res
