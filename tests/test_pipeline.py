@@ -198,3 +198,38 @@ def test_cli_no_prefect(batch: Path, tmp_path: Path):
     assert len(read(out, "reports")) == 4
     res = CliRunner().invoke(app, ["run", str(tmp_path / "nope"), "--out", str(out), "--no-prefect"])
     assert res.exit_code == 2 and "input not found" in res.output
+
+
+def test_unexpected_exception_is_an_internal_failure(batch: Path, tmp_path: Path, monkeypatch):
+    import extractors.normalise
+
+    def boom(doc):
+        raise ZeroDivisionError("bug in the normaliser")
+
+    monkeypatch.setattr(extractors.normalise, "normalise", boom)
+    out = tmp_path / "out"
+    summary = run_batch([batch], out)
+    assert summary.n_documents == 4  # the batch went on
+    failures = read(out, "failures").set_index("source")
+    row = failures.loc[str(batch / "sub" / "good.html")]
+    assert row["stage"] == "internal" and row["error"] == "ZeroDivisionError"
+    assert "normalise" in row["message"]
+
+
+def test_failure_after_normalise_keeps_values(batch: Path, tmp_path: Path, monkeypatch):
+    from extractors.errors import ValidationError
+    from pipeline import process
+
+    def bad_validate(module, name):
+        if module == "pipeline.validate":
+            def validate(report):
+                raise ValidationError("rule engine broke")
+            return validate
+        return real_step(module, name)
+
+    real_step = process._step
+    monkeypatch.setattr(process, "_step", bad_validate)
+    good = batch / "sub" / "good.html"
+    report = process.extract_report(good.read_bytes(), str(good))
+    assert report.status == "partial" and report.values
+    assert report.meta["failures"][0]["stage"] == "validate"
