@@ -36,6 +36,7 @@ from typing import Any, Callable  # noqa: E402
 from prefect import flow, task  # noqa: E402
 
 from pipeline import rows, run  # noqa: E402
+from pipeline.inputs import choose, grouped  # noqa: E402
 from pipeline.process import failure  # noqa: E402
 from pipeline.version import EXTRACTOR_VERSION  # noqa: E402
 
@@ -62,28 +63,34 @@ _hooks: dict[str, Callable | None] = {"on_start": None, "on_report": None}
 def extract_reports(paths: list[str], out: str) -> dict[str, Any]:
     """Extract every document under ``paths`` and write the datasets under ``out``."""
     t0 = time.perf_counter()
-    inputs, dups = run.unique_inputs(run.discover(paths, exclude=[out]))
+    inputs, dups = run.plan(paths, out)
+    groups = list(grouped(inputs))
     summary = run.Summary(duplicates=dups, out=str(out))
     if _hooks["on_start"]:
-        _hooks["on_start"](len(inputs))
+        _hooks["on_start"](len(groups))
     cache = Path(out) / CACHE_DIR
     cache.mkdir(parents=True, exist_ok=True)
     extract = extract_task.with_options(result_storage=cache.resolve())
-    futures = extract.map([str(p) for p, _ in inputs], [sha for _, sha in inputs])
+    futures = dict(zip(inputs, extract.map([str(i.path) for i in inputs], [i.sha256 for i in inputs])))
 
     cached = 0
 
-    def bundles():
+    def reading(inp):
         nonlocal cached
-        for (path, sha), fut in zip(inputs, futures):
-            try:
-                bundle = fut.result()
-                cached += fut.state.name == "Cached"
-            except Exception as e:  # noqa: BLE001 - a failed task costs one document
-                bundle = rows.failure_bundle(**failure(str(path), e, "task", sha))
-            yield rows.with_source(bundle, str(path))
+        fut = futures[inp]
+        try:
+            bundle = fut.result()
+            cached += fut.state.name == "Cached"
+        except Exception as e:  # noqa: BLE001 - a failed task costs one document
+            bundle = rows.failure_bundle(**failure(str(inp.path), e, "task", inp.sha256))
+        return inp, rows.with_source(bundle, inp.source)
+
+    def bundles():
+        for group in groups:
+            yield choose([reading(inp) for inp in group])
 
     run.write_bundles(bundles(), out, summary, _hooks["on_report"])
+    run.finalize(out)
     summary.seconds = time.perf_counter() - t0
     result = summary.to_dict()
     result["cached"] = cached

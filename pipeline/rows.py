@@ -70,13 +70,18 @@ def _legacy_rows(report: Report) -> list[dict[str, Any]]:
 
 
 def report_row(report: Report) -> dict[str, Any]:
+    from pipeline.agencies import identify
+
+    agency = identify(report.agency)
     n_err = sum(f.severity == "error" for f in report.findings)
     n_warn = sum(f.severity == "warning" for f in report.findings)
     return {"report_id": report.report_id, "source": report.source, "sha256": report.sha256,
             "format": report.format, "agency": report.agency, "year": report.year,
             "template": report.template, "status": report.status, "title": report.title,
             "n_pages": report.n_pages, "n_values": sum(v.value is not None for v in report.values),
-            "n_errors": n_err, "n_warnings": n_warn, "extractor_version": EXTRACTOR_VERSION}
+            "n_errors": n_err, "n_warnings": n_warn, "extractor_version": EXTRACTOR_VERSION,
+            "agency_id": agency.agency_id, "province": agency.province, "city": agency.city,
+            "county": agency.county, "level": agency.level}
 
 
 def report_rows(report: Report) -> dict[str, Any]:

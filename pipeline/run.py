@@ -13,9 +13,12 @@ from typing import Any, Callable, Iterable, Iterator
 
 from extractors.base import sha256_hex
 from pipeline import process, rows
+from pipeline.inputs import Input, choose, crawl_inputs, grouped, is_crawl_folder
 from pipeline.storage import DatasetWriter
 
 SKIP_SUFFIXES = (".expected.json",)
+# A crawl folder's own bookkeeping (RAW/documents/: the fetch table and its journal) is not input.
+CRAWL_METADATA = ("documents/documents.parquet", "documents/journal.jsonl")
 
 
 def _hidden(path: Path, root: Path) -> bool:
@@ -38,7 +41,7 @@ def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) ->
         else:
             raise FileNotFoundError(f"input not found: {p}")
         for q in cands:
-            if q.name.endswith(SKIP_SUFFIXES):
+            if q.name.endswith(SKIP_SUFFIXES) or q.as_posix().endswith(CRAWL_METADATA):
                 continue
             key = q.resolve()
             if any(key.is_relative_to(d) for d in skip_dirs):
@@ -134,6 +137,32 @@ def unique_inputs(files: list[Path]) -> tuple[list[tuple[Path, str | None]], int
     return out, dups
 
 
+def plan(paths: Iterable[str | Path], out: str | Path) -> tuple[list[Input], int]:
+    """Everything this run reads: crawl folders through their fetch table (URL sources, one
+    report per group of documents), other files and folders as found. Identical bytes once."""
+    plain: list[str | Path] = []
+    crawled: list[Input] = []
+    for p in paths:
+        if is_crawl_folder(Path(p)):
+            crawled.extend(crawl_inputs(Path(p)))
+        else:
+            plain.append(p)
+    files, dups = unique_inputs(discover(plain, exclude=[out])) if plain else ([], 0)
+    inputs = [Input(f, sha, str(f)) for f, sha in files]
+    seen = {i.sha256 for i in inputs if i.sha256}
+    for inp in crawled:
+        if inp.sha256 in seen:
+            dups += 1
+            continue
+        seen.add(inp.sha256)
+        inputs.append(inp)
+    return inputs, dups
+
+
+def process_input(inp: Input) -> dict[str, Any]:
+    return rows.with_source(process_path(inp.path), inp.source)
+
+
 def write_bundles(bundles: Iterable[dict[str, Any]], out: str | Path, summary: Summary,
                   on_report: Callable[[dict[str, Any]], None] | None = None) -> None:
     """Stream bundles into the datasets (one atomic commit at the end) and count them."""
@@ -150,15 +179,24 @@ def run_batch(paths: Iterable[str | Path], out: str | Path,
               on_report: Callable[[dict[str, Any]], None] | None = None) -> Summary:
     """The whole run without Prefect: discover, process one by one, write, summarise."""
     t0 = time.perf_counter()
-    inputs, dups = unique_inputs(discover(paths, exclude=[out]))
+    inputs, dups = plan(paths, out)
+    groups = list(grouped(inputs))
     summary = Summary(duplicates=dups, out=str(out))
     if on_start:
-        on_start(len(inputs))
+        on_start(len(groups))
 
     def bundles() -> Iterator[dict[str, Any]]:
-        for path, _ in inputs:
-            yield process_path(path)
+        for group in groups:
+            yield choose([(inp, process_input(inp)) for inp in group])
 
     write_bundles(bundles(), out, summary, on_report)
+    finalize(out)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def finalize(out: str | Path) -> None:
+    """Datasets that span reports (agencies, metrics, cross-year findings), over the whole output."""
+    from pipeline.postprocess import finalize as recompute
+
+    recompute(out)

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from extractors.errors import StorageError
 from pipeline.version import EXTRACTOR_VERSION
-from schemas.datasets import DATASETS, arrow_schema
+from schemas.datasets import DATASETS, DERIVED, arrow_schema
 
 MANIFEST = "_manifest.json"
 JOURNAL = "_journal.json"
@@ -304,6 +304,12 @@ class DatasetWriter:
         journal: dict[str, Any] = {"run_id": self.run_id, "replace": [], "delete": []}
         rel = lambda p: str(p.relative_to(self.out))  # noqa: E731
         for name in DATASETS:
+            if name in DERIVED:  # recomputed whole after the run (pipeline/postprocess.py)
+                if not committed_files(self.out, name):  # but always present and typed
+                    empty = _PartWriter(self.out, name, self.run_tag)
+                    empty.write_empty()
+                    journal["replace"].extend([rel(t), rel(f)] for t, f in empty.parts)
+                continue
             part = self.parts.get(name)
             new_files = bool(part and part.parts)
             for old in committed_files(self.out, name):

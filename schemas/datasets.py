@@ -25,6 +25,12 @@ DATASETS: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("n_errors", _I, "findings of severity error"),
         ("n_warnings", _I, "findings of severity warning"),
         ("extractor_version", _S, "xxgk extractor version that produced the row"),
+        ("agency_id", _S, "stable agency id across name variants (agencies dataset)"),
+        ("province", _S, "province of the agency (administrative-division list)"),
+        ("city", _S, "city (地级) of the agency"),
+        ("county", _S, "county (县级) of the agency"),
+        ("level", _S, "ministry, province, city, county, township, department, unknown"),
+        ("other_sources", _S, "JSON list of other URLs/paths publishing the same report (inline page + attachment)"),
     ],
     "active_disclosure": [
         ("report_id", _S, "report"),
