@@ -111,3 +111,23 @@ if __name__ == "__main__":
     import sys
 
     print(run_flow(sys.argv[1:-1] or ["data/samples"], sys.argv[-1] if len(sys.argv) > 2 else "data/out"))
+
+
+@task(name="crawl")
+def crawl_task(start_urls: list[str], raw: str, config: str | None) -> list[dict[str, Any]]:
+    from pipeline.crawl import crawl
+    from pipeline.sites import load_config
+
+    return crawl(start_urls, raw, load_config(config) if config else None)
+
+
+@flow(name="xxgk-crawl-and-extract", validate_parameters=False)
+def crawl_and_extract(start_urls: list[str], raw: str, out: str, config: str | None = None) -> dict[str, Any]:
+    """Crawl the portals into RAW, then extract what is new or changed into OUT.
+
+    Unchanged documents cost nothing: the crawl does not re-download them (conditional GET) and
+    the extraction task cache is keyed on their sha256. Failed fetches become ``failures`` rows.
+    """
+    fetched = crawl_task(start_urls, raw, config)
+    run.write_fetch_failures(fetched, out)
+    return extract_reports([raw], out)

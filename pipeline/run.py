@@ -195,6 +195,17 @@ def run_batch(paths: Iterable[str | Path], out: str | Path,
     return summary
 
 
+def write_fetch_failures(fetched: list[dict[str, Any]], out: str | Path) -> int:
+    """Failed fetches of a crawl as ``failures`` rows (stage fetch); a re-crawl replaces them."""
+    from pipeline.crawl_store import failure_rows
+
+    fails = failure_rows(fetched)
+    with DatasetWriter(out) as writer:
+        for f in fails:
+            writer.add({"report_id": None, "source": f["source"], "datasets": {"failures": [f]}})
+    return len(fails)
+
+
 def finalize(out: str | Path) -> None:
     """Datasets that span reports (agencies, metrics, cross-year findings), over the whole output."""
     from pipeline.postprocess import finalize as recompute
