@@ -51,6 +51,27 @@ def failed_report(data: bytes, source: str, e: BaseException, step: str) -> Repo
     return report
 
 
+def stopped_report(source: str, sha: str | None, error: str, message: str) -> Report:
+    """A document whose extraction was stopped from outside (worker over its time or memory cap,
+    or killed by a native crash): stage ``extract``, no values."""
+    report = Report(report_id=sha or "", source=source, sha256=sha or "", format=_format_guess(source),
+                    status="failed")
+    report.meta["failures"] = [{"source": source, "stage": "extract", "error": error, "message": message,
+                                "report_id": sha}]
+    return report
+
+
+def _explain_failed(report: Report, source: str) -> None:
+    """A report the normaliser marked failed (it says it is a report, but no template table was
+    found) gets a failures row too, so that every failed document is explained in ``failures``."""
+    if report.status != "failed" or report.meta.get("failures"):
+        return
+    why = next((f.message for f in report.findings if f.severity in ("error", "warning")),
+               "no value of the template tables could be extracted")
+    report.meta["failures"] = [{"source": source, "stage": "normalise", "error": "NoValues",
+                                "message": why, "report_id": report.report_id}]
+
+
 def _add_legacy(report: Report, doc) -> None:
     """Pre-2019 统计表 (extractors/legacy.py): long rows plus their part-sum findings."""
     if report.template != "pre2019" or "legacy_statistics" in report.meta:
@@ -99,4 +120,5 @@ def extract_report(data: bytes, source: str, *, strict: bool = False) -> Report:
             report.meta.setdefault("failures", []).append(failure(source, e, step, report.report_id))
             if report.status == "ok":
                 report.status = "partial"
+    _explain_failed(report, source)
     return report

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,7 +15,10 @@ from typing import Any, Callable, Iterable, Iterator
 from extractors.base import sha256_hex
 from pipeline import process, rows
 from pipeline.inputs import Input, choose, crawl_inputs, grouped, is_crawl_folder
+from extractors.errors import ResourceLimit
+from pipeline.limits import Limits, limits
 from pipeline.storage import DatasetWriter
+from pipeline.workers import run_isolated
 
 SKIP_SUFFIXES = (".expected.json",)
 # A crawl folder's own bookkeeping (RAW/documents/: the fetch table and its journal) is not input.
@@ -52,7 +56,10 @@ def discover(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) ->
     return found
 
 
-def read_input(path: Path) -> bytes:
+def read_input(path: Path, max_bytes: int | None = None) -> bytes:
+    if max_bytes is not None and path.stat().st_size > max_bytes:
+        raise ResourceLimit(f"file of {path.stat().st_size} bytes, more than the cap of {max_bytes} "
+                            "(limits: XXGK_MAX_FILE_MB)", source=str(path))
     return path.read_bytes()
 
 
@@ -62,12 +69,14 @@ def process_bytes(data: bytes, source: str) -> dict[str, Any]:
     return rows.report_rows(report)
 
 
-def process_path(path: str | Path) -> dict[str, Any]:
+def process_path(path: str | Path, max_bytes: int | None = None) -> dict[str, Any]:
     source = str(path)
     try:
-        data = read_input(Path(path))
+        data = read_input(Path(path), max_bytes)
     except OSError as e:
         return rows.failure_bundle(source, "read", type(e).__name__, f"cannot read the file: {e}")
+    except ResourceLimit as e:
+        return rows.failure_bundle(source, e.stage, e.error, e.message, fingerprint(Path(path)))
     try:
         return process_bytes(data, source)
     except Exception as e:  # noqa: BLE001 - even a bug in row building costs one document
@@ -76,11 +85,16 @@ def process_path(path: str | Path) -> dict[str, Any]:
 
 
 def fingerprint(path: Path) -> str | None:
-    """sha256 of the file (the report_id), None if it cannot be read."""
+    """sha256 of the file (the report_id), None if it cannot be read. Streamed: a huge input costs
+    no memory in the parent process."""
+    h = hashlib.sha256()
     try:
-        return sha256_hex(read_input(path))
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
     except OSError:
         return None
+    return h.hexdigest()
 
 
 @dataclass
@@ -92,6 +106,7 @@ class Summary:
     failures: Counter = field(default_factory=Counter)  # stage -> count
     worst: list[tuple[int, int, str]] = field(default_factory=list)  # (errors, warnings, source)
     duplicates: int = 0  # inputs skipped because the same bytes were already in this run
+    skipped: int = 0  # reports already committed (same content, version, ok/partial): not re-read
     seconds: float = 0.0
     out: str = ""
 
@@ -119,7 +134,7 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         return {"reports": dict(self.reports), "findings": dict(self.findings),
                 "failures": dict(self.failures), "worst": self.worst_reports(),
-                "duplicates": self.duplicates, "seconds": round(self.seconds, 3), "out": self.out}
+                "duplicates": self.duplicates, "skipped": self.skipped, "seconds": round(self.seconds, 3), "out": self.out}
 
 
 def unique_inputs(files: list[Path]) -> tuple[list[tuple[Path, str | None]], int]:
@@ -159,8 +174,43 @@ def plan(paths: Iterable[str | Path], out: str | Path) -> tuple[list[Input], int
     return inputs, dups
 
 
-def process_input(inp: Input) -> dict[str, Any]:
-    return rows.with_source(process_path(inp.path), inp.source)
+def process_input(inp: Input, max_bytes: int | None = None) -> dict[str, Any]:
+    return rows.with_source(process_path(inp.path, max_bytes), inp.source)
+
+
+def _isolated_job(job: tuple[Input, int | None]) -> dict[str, Any]:
+    return process_input(*job)
+
+
+def stopped_bundle(inp: Input, error: str, message: str) -> dict[str, Any]:
+    """The bundle of a document whose worker was stopped (time or memory cap, native crash)."""
+    if not inp.sha256:
+        return rows.failure_bundle(inp.source, "extract", error, message)
+    return rows.report_rows(process.stopped_report(inp.source, inp.sha256, error, message))
+
+
+def process_inputs(inputs: list[Input], lim: Limits | None = None) -> Iterator[tuple[Input, dict[str, Any]]]:
+    """(input, bundle) for every input, in completion order. Isolated (``lim.workers > 0``): each
+    document runs in a worker process under the time and memory caps of ``lim``; a document that
+    overruns them or crashes its worker becomes a failure (stage ``extract``) and costs nothing else.
+    Workers are long-lived (one fork each, not one per document), so isolation costs about one
+    pipe round trip per document."""
+    lim = lim or limits()
+    if not lim.isolated:
+        for inp in inputs:
+            yield inp, process_input(inp, lim.max_file_bytes)
+        return
+    jobs = [(inp, lim.max_file_bytes) for inp in inputs]
+    for res in run_isolated(_isolated_job, jobs, workers=lim.workers, timeout_s=lim.timeout,
+                            memory_mb=lim.memory, start_method=lim.start_method):
+        inp = inputs[res.index]
+        if res.ok:
+            yield inp, res.value
+        elif res.error in ("Timeout", "MemoryLimit", "WorkerCrash"):
+            yield inp, stopped_bundle(inp, res.error, res.message or res.error)
+        else:  # an exception escaped process_input (cannot happen by design; still one document)
+            yield inp, rows.failure_bundle(inp.source, "internal", res.error or "Error",
+                                           f"unexpected error in the worker: {res.message}", inp.sha256)
 
 
 def write_bundles(bundles: Iterable[dict[str, Any]], out: str | Path, summary: Summary,
@@ -174,20 +224,41 @@ def write_bundles(bundles: Iterable[dict[str, Any]], out: str | Path, summary: S
                 on_report(bundle)
 
 
+def grouped_bundles(inputs: list[Input], lim: Limits | None = None) -> Iterator[dict[str, Any]]:
+    """One bundle per group (one report), as soon as all its documents are processed."""
+    groups = list(grouped(inputs))
+    group_of = {id(inp): g for g, members in enumerate(groups) for inp in members}
+    got: dict[int, list[tuple[Input, dict[str, Any]]]] = {}
+    for inp, bundle in process_inputs(inputs, lim):
+        g = group_of[id(inp)]
+        got.setdefault(g, []).append((inp, bundle))
+        if len(got[g]) == len(groups[g]):
+            readings = got.pop(g)
+            order = {id(m): k for k, m in enumerate(groups[g])}
+            yield choose(sorted(readings, key=lambda t: order[id(t[0])]))
+
+
 def run_batch(paths: Iterable[str | Path], out: str | Path,
               on_start: Callable[[int], None] | None = None,
-              on_report: Callable[[dict[str, Any]], None] | None = None) -> Summary:
-    """The whole run without Prefect: discover, process one by one, write, summarise."""
+              on_report: Callable[[dict[str, Any]], None] | None = None,
+              lim: Limits | None = None, force: bool = False) -> Summary:
+    """The whole run without Prefect: discover, keep what is not done yet (``incremental.todo``:
+    new, changed and failed documents; everything with ``force``), process in isolated workers,
+    write, summarise."""
+    from pipeline.incremental import todo
+
     t0 = time.perf_counter()
     inputs, dups = plan(paths, out)
-    groups = list(grouped(inputs))
     summary = Summary(duplicates=dups, out=str(out))
-    if on_start:
-        on_start(len(groups))
 
     def bundles() -> Iterator[dict[str, Any]]:
-        for group in groups:
-            yield choose([(inp, process_input(inp)) for inp in group])
+        # Runs inside the writer: the lock is held and an interrupted commit recovered, so the
+        # committed state that ``todo`` reads cannot change under it.
+        work = todo(inputs, out, force=force)
+        summary.skipped = len(list(grouped(inputs))) - len(list(grouped(work)))
+        if on_start:
+            on_start(len(list(grouped(work))))
+        yield from grouped_bundles(work, lim)
 
     write_bundles(bundles(), out, summary, on_report)
     finalize(out)

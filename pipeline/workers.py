@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -40,7 +41,26 @@ def _limit_memory(memory_mb: int | None) -> None:
         pass
 
 
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the run is killed (kill -9 of the parent), so that a
+    document stuck in an endless loop never outlives its run."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _worker_main(conn: Connection, fn: Callable, memory_mb: int | None) -> None:
+    try:  # own process group: killing the worker also kills what it started (LibreOffice, tesseract)
+        os.setsid()
+    except OSError:
+        pass
+    _die_with_parent()
     _limit_memory(memory_mb)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     while True:
@@ -70,6 +90,10 @@ class _Worker:
         self.started = 0.0
 
     def kill(self) -> None:
+        try:  # the worker's process group: it and whatever it started (LibreOffice, tesseract)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
         if self.proc.is_alive():
             self.proc.kill()
         self.proc.join(5)
@@ -77,13 +101,18 @@ class _Worker:
 
 
 def run_isolated(fn: Callable[[Any], Any], args: Iterable[Any], *, workers: int | None = None,
-                 timeout_s: float = DEFAULT_TIMEOUT_S, memory_mb: int | None = DEFAULT_MEMORY_MB
-                 ) -> Iterator[JobResult]:
-    """Yield a JobResult per arg (in completion order). ``fn`` must be importable (picklable)."""
+                 timeout_s: float = DEFAULT_TIMEOUT_S, memory_mb: int | None = DEFAULT_MEMORY_MB,
+                 start_method: str | None = None) -> Iterator[JobResult]:
+    """Yield a JobResult per arg (in completion order). ``fn`` must be importable (picklable).
+
+    ``start_method``: ``fork`` by default (cheap: the workers share the parent's imports); pass
+    ``forkserver`` or ``spawn`` from a process that runs threads (e.g. inside a Prefect flow),
+    where forking could copy a lock held by another thread."""
     jobs = list(args)
     if not jobs:
         return
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context(start_method if start_method in methods else ("fork" if "fork" in methods else "spawn"))
     n = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     pool = [_Worker(ctx, fn, memory_mb) for _ in range(n)]
     pending = list(enumerate(jobs))[::-1]
