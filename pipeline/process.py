@@ -111,7 +111,15 @@ def extract_report(data: bytes, source: str, *, strict: bool = False) -> Report:
         if fn is not None:
             r.findings.extend(fn(r))
 
-    for step, run in (("legacy", lambda r: _add_legacy(r, doc)), ("claims", claims), ("validate", validate)):
+    def misread_or_misprint(r: Report) -> None:
+        from extractors.ocr_fix import propose_corrections
+        from pipeline.second_reading import check
+
+        check(r, doc, data)  # identity errors: a second reading says whose error it is
+        r.findings.extend(propose_corrections(r))  # OCR'd cells the identities pin down
+
+    for step, run in (("legacy", lambda r: _add_legacy(r, doc)), ("claims", claims), ("validate", validate),
+                      ("second_reading", misread_or_misprint)):
         try:
             run(report)
         except Exception as e:  # noqa: BLE001 - keep the values, record the failure
