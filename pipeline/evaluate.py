@@ -79,11 +79,10 @@ def source_of(expected_path: Path, expected: dict) -> Path:
 
 
 def extract(path: Path) -> Report:
-    from extractors.base import read_document
-    from extractors.normalise import normalise
+    """The full pipeline, as users get it (second readings included), errors raised."""
+    from pipeline.process import extract_report
 
-    data = path.read_bytes()
-    return normalise(read_document(data, str(path)))
+    return extract_report(path.read_bytes(), str(path), strict=True)
 
 
 def evaluate_file(expected_path: Path) -> FileResult:
@@ -127,6 +126,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'':<{width}}    - {m}")
         if len(r.mismatches) > 12:
             print(f"{'':<{width}}    … {len(r.mismatches) - 12} more")
+    by_format: dict[str, list[FileResult]] = {}
+    for r in results:
+        by_format.setdefault(Path(r.file).suffix.lstrip(".").lower() or "?", []).append(r)
+    for fmt, rs in sorted(by_format.items()):
+        ok, n = sum(r.cells_right for r in rs), sum(r.cells_total for r in rs)
+        print(f"format {fmt:<5} cells {ok}/{n} ({100 * ok / n if n else 100:.1f}%), "
+              f"reports exact {sum(r.exact for r in rs)}/{len(rs)}")
     right = sum(r.cells_right for r in results)
     total = sum(r.cells_total for r in results)
     exact = sum(r.exact for r in results)
