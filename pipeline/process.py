@@ -86,6 +86,16 @@ def _add_legacy(report: Report, doc) -> None:
         report.findings.extend(checks(values))
 
 
+# Set in worker processes (pipeline/run.py: warm_up): a MemoryError there must reach the worker
+# loop, which reports MemoryLimit and replaces the worker, rather than become an ``internal``
+# failure in a process whose heap may be in a bad state.
+IN_WORKER = False
+
+
+def _reraise(e: BaseException, strict: bool) -> bool:
+    return strict or (IN_WORKER and isinstance(e, MemoryError))
+
+
 def extract_report(data: bytes, source: str, *, strict: bool = False) -> Report:
     """Bytes -> Report (see the module docstring). ``strict=True`` re-raises (for debugging)."""
     from extractors.base import read_document
@@ -97,7 +107,7 @@ def extract_report(data: bytes, source: str, *, strict: bool = False) -> Report:
         step = "normalise"
         report = normalise(doc)
     except Exception as e:  # noqa: BLE001 - one bad document must cost one failures row
-        if strict:
+        if _reraise(e, strict):
             raise
         return failed_report(data, source, e, step)
 
@@ -123,7 +133,7 @@ def extract_report(data: bytes, source: str, *, strict: bool = False) -> Report:
         try:
             run(report)
         except Exception as e:  # noqa: BLE001 - keep the values, record the failure
-            if strict:
+            if _reraise(e, strict):
                 raise
             report.meta.setdefault("failures", []).append(failure(source, e, step, report.report_id))
             if report.status == "ok":

@@ -80,6 +80,8 @@ def process_path(path: str | Path, max_bytes: int | None = None) -> dict[str, An
     try:
         return process_bytes(data, source)
     except Exception as e:  # noqa: BLE001 - even a bug in row building costs one document
+        if process.IN_WORKER and isinstance(e, MemoryError):
+            raise  # the worker reports MemoryLimit and is replaced
         f = process.failure(source, e, "rows", sha256_hex(data))
         return rows.failure_bundle(**f)
 
@@ -137,12 +139,13 @@ class Summary:
                 "duplicates": self.duplicates, "skipped": self.skipped, "seconds": round(self.seconds, 3), "out": self.out}
 
 
-def unique_inputs(files: list[Path]) -> tuple[list[tuple[Path, str | None]], int]:
-    """(path, sha256) of each distinct content once; identical copies count as duplicates."""
+def unique_inputs(files: list[Path], hashes: Any = None) -> tuple[list[tuple[Path, str | None]], int]:
+    """(path, sha256) of each distinct content once; identical copies count as duplicates.
+    ``hashes`` (``pipeline.fs.HashCache``) skips re-hashing files whose size and mtime are known."""
     seen: set[str] = set()
     out, dups = [], 0
     for f in files:
-        sha = fingerprint(f)
+        sha = hashes.sha256(f, fingerprint) if hashes is not None else fingerprint(f)
         if sha is not None and sha in seen:
             dups += 1
             continue
@@ -162,7 +165,11 @@ def plan(paths: Iterable[str | Path], out: str | Path) -> tuple[list[Input], int
             crawled.extend(crawl_inputs(Path(p)))
         else:
             plain.append(p)
-    files, dups = unique_inputs(discover(plain, exclude=[out])) if plain else ([], 0)
+    from pipeline.fs import HashCache
+
+    hashes = HashCache(out)
+    files, dups = unique_inputs(discover(plain, exclude=[out]), hashes) if plain else ([], 0)
+    hashes.save()
     inputs = [Input(f, sha, str(f)) for f, sha in files]
     seen = {i.sha256 for i in inputs if i.sha256}
     for inp in crawled:
@@ -180,6 +187,22 @@ def process_input(inp: Input, max_bytes: int | None = None) -> dict[str, Any]:
 
 def _isolated_job(job: tuple[Input, int | None]) -> dict[str, Any]:
     return process_input(*job)
+
+
+def warm_up() -> None:
+    """Import every step before a worker's memory cap is set (see workers.run_isolated)."""
+    import importlib
+
+    process.IN_WORKER = True
+
+    for name in ("extractors.pdf", "extractors.pdf_tables", "extractors.docx", "extractors.html",
+                 "extractors.text", "extractors.doc", "extractors.ocr", "extractors.normalise",
+                 "extractors.glued", "extractors.claims", "extractors.legacy", "pipeline.validate",
+                 "pdfplumber", "pypdf", "docx", "lxml.html", "lxml.etree"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
 
 
 def stopped_bundle(inp: Input, error: str, message: str) -> dict[str, Any]:
@@ -202,7 +225,7 @@ def process_inputs(inputs: list[Input], lim: Limits | None = None) -> Iterator[t
         return
     jobs = [(inp, lim.max_file_bytes) for inp in inputs]
     for res in run_isolated(_isolated_job, jobs, workers=lim.workers, timeout_s=lim.timeout,
-                            memory_mb=lim.memory, start_method=lim.start_method):
+                            memory_mb=lim.memory, start_method=lim.start_method, warmup=warm_up):
         inp = inputs[res.index]
         if res.ok:
             yield inp, res.value

@@ -35,10 +35,21 @@ def _limit_memory(memory_mb: int | None) -> None:
     try:
         import resource
 
-        cap = memory_mb * 1024 * 1024
+        # The cap is memory a document may use ON TOP of the worker's start-up size: a forked
+        # worker inherits the parent's address space (pyarrow, lxml... reserve hundreds of MB of
+        # it without using it), so an absolute cap would leave documents a random budget.
+        cap = _address_space() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     except (ImportError, ValueError, OSError):  # not available on this platform
         pass
+
+
+def _address_space() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
 
 
 def _die_with_parent() -> None:
@@ -55,12 +66,15 @@ def _die_with_parent() -> None:
         pass
 
 
-def _worker_main(conn: Connection, fn: Callable, memory_mb: int | None) -> None:
+def _worker_main(conn: Connection, fn: Callable, memory_mb: int | None,
+                 warmup: Callable[[], None] | None = None) -> None:
     try:  # own process group: killing the worker also kills what it started (LibreOffice, tesseract)
         os.setsid()
     except OSError:
         pass
     _die_with_parent()
+    if warmup is not None:  # import the native libraries before the cap: a lazy import under it
+        warmup()            # could fail to map its shared object and look like a bug
     _limit_memory(memory_mb)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     while True:
@@ -73,7 +87,10 @@ def _worker_main(conn: Connection, fn: Callable, memory_mb: int | None) -> None:
         index, arg = msg
         try:
             conn.send(JobResult(index, True, fn(arg)))
-        except MemoryError:
+        except (MemoryError, ImportError) as e:
+            if isinstance(e, ImportError) and "failed to map" not in str(e):
+                conn.send(JobResult(index, False, error=type(e).__name__, message=str(e)[:2000]))
+                continue
             conn.send(JobResult(index, False, error="MemoryLimit",
                                 message=f"document needed more than the {memory_mb} MB memory cap"))
         except BaseException as e:  # noqa: BLE001 - the worker must answer whatever happened
@@ -81,9 +98,9 @@ def _worker_main(conn: Connection, fn: Callable, memory_mb: int | None) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, fn, memory_mb):
+    def __init__(self, ctx, fn, memory_mb, warmup=None):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, fn, memory_mb), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, fn, memory_mb, warmup), daemon=True)
         self.proc.start()
         child.close()
         self.job: int | None = None
@@ -102,19 +119,22 @@ class _Worker:
 
 def run_isolated(fn: Callable[[Any], Any], args: Iterable[Any], *, workers: int | None = None,
                  timeout_s: float = DEFAULT_TIMEOUT_S, memory_mb: int | None = DEFAULT_MEMORY_MB,
-                 start_method: str | None = None) -> Iterator[JobResult]:
+                 start_method: str | None = None, warmup: Callable[[], None] | None = None
+                 ) -> Iterator[JobResult]:
     """Yield a JobResult per arg (in completion order). ``fn`` must be importable (picklable).
 
     ``start_method``: ``fork`` by default (cheap: the workers share the parent's imports); pass
     ``forkserver`` or ``spawn`` from a process that runs threads (e.g. inside a Prefect flow),
-    where forking could copy a lock held by another thread."""
+    where forking could copy a lock held by another thread. ``warmup`` runs in each worker before
+    its memory cap is set (import what the jobs will need). ``memory_mb`` is on top of the
+    worker's size at start."""
     jobs = list(args)
     if not jobs:
         return
     methods = mp.get_all_start_methods()
     ctx = mp.get_context(start_method if start_method in methods else ("fork" if "fork" in methods else "spawn"))
     n = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    pool = [_Worker(ctx, fn, memory_mb) for _ in range(n)]
+    pool = [_Worker(ctx, fn, memory_mb, warmup) for _ in range(n)]
     pending = list(enumerate(jobs))[::-1]
     done = 0
     try:
@@ -150,7 +170,7 @@ def run_isolated(fn: Callable[[Any], Any], args: Iterable[Any], *, workers: int 
                 w.job = None
                 if failed_hard:  # never reuse a worker that crashed, overran or ran out of memory
                     w.kill()
-                    pool[i] = _Worker(ctx, fn, memory_mb)
+                    pool[i] = _Worker(ctx, fn, memory_mb, warmup)
                 yield result
     finally:
         for w in pool:
