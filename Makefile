@@ -6,9 +6,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.xxgk-installed
 SHARED_CORPUS := $(wildcard ../shared/corpus)
 
-.PHONY: setup run test eval clean
+.PHONY: setup deps run test eval clean
 
 setup: $(STAMP)
+
+# System packages (LibreOffice, Chromium, CJK fonts): installed when missing and possible.
+deps:
+	@bash scripts/system-deps.sh
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +22,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/xxgk run data/samples --out data/out
 
-test: $(STAMP)
+test: $(STAMP) deps
 	$(BIN)/pytest -q
 
 eval: $(STAMP)
