@@ -29,18 +29,27 @@ def _quiet_local_prefect() -> None:
 
 _quiet_local_prefect()
 
+import json  # noqa: E402
 import time  # noqa: E402
+from collections import deque  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
 from prefect import flow, task  # noqa: E402
 
 from pipeline import rows, run  # noqa: E402
-from pipeline.inputs import choose, grouped  # noqa: E402
+from extractors.errors import XxgkError  # noqa: E402
+from pipeline.incremental import todo  # noqa: E402
+from pipeline.inputs import Input, choose, grouped  # noqa: E402
+from pipeline.limits import limits  # noqa: E402
 from pipeline.process import failure  # noqa: E402
 from pipeline.version import EXTRACTOR_VERSION  # noqa: E402
 
 CACHE_DIR = ".cache"
+RESULTS_DIR = "results"  # OUT/.cache/results/<version>-<sha256>.json: one bundle per document
+DEFAULT_CHUNK = 25  # documents per task: a task costs ~2-60 ms (threads .. Dask), a report ~30 ms
+STOPPED = ("Timeout", "MemoryLimit", "WorkerCrash")  # transient: never cached, retried next run
 
 
 def cache_key(context: Any, parameters: dict[str, Any]) -> str | None:
@@ -49,60 +58,192 @@ def cache_key(context: Any, parameters: dict[str, Any]) -> str | None:
     return f"xxgk-{EXTRACTOR_VERSION}-{sha}" if sha else None
 
 
-@task(name="extract-report", persist_result=True, cache_key_fn=cache_key)
-def extract_task(path: str, sha256: str | None) -> dict[str, Any]:
-    """One document -> its bundle of dataset rows (pipeline/rows.py). ``sha256`` is the cache key."""
-    return run.process_path(path)
+def _cache_file(cache: str, sha: str | None) -> Path | None:
+    return Path(cache) / RESULTS_DIR / f"{EXTRACTOR_VERSION}-{sha}.json" if sha else None
+
+
+def _cached_bundle(cache: str, sha: str | None) -> dict[str, Any] | None:
+    f = _cache_file(cache, sha)
+    if f is None or not f.exists():
+        return None
+    try:
+        return json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _store_bundle(cache: str, sha: str | None, bundle: dict[str, Any]) -> None:
+    f = _cache_file(cache, sha)
+    if f is None or any(r.get("error") in STOPPED for r in bundle.get("datasets", {}).get("failures", [])):
+        return
+    f.parent.mkdir(parents=True, exist_ok=True)
+    tmp = f.with_name(f".tmp-{os.getpid()}-{f.name}")
+    tmp.write_text(json.dumps(bundle, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, f)
+
+
+def extract_documents(docs: list[tuple[str, str | None]], cache: str | None, isolate: bool) -> list[dict[str, Any]]:
+    """Bundles of (path, sha256) documents in order; each document's bundle is cached on its own
+    (sha256 + EXTRACTOR_VERSION), so a chunk never hides a cache hit. ``isolate``: extract in one
+    worker process under the caps of ``pipeline/limits.py`` (a crash costs one document)."""
+    out: list[dict[str, Any] | None] = [_cached_bundle(cache, sha) if cache else None for _, sha in docs]
+    for b in out:
+        if b is not None:
+            b["_cached"] = True
+    todo = [i for i, b in enumerate(out) if b is None]
+    inputs = [Input(Path(docs[i][0]), docs[i][1], docs[i][0]) for i in todo]
+    if isolate:
+        lim = replace(limits(), workers=1)
+        for inp, bundle in run.process_inputs(inputs, lim):
+            out[todo[inputs.index(inp)]] = bundle
+    else:
+        for i, inp in zip(todo, inputs):
+            out[i] = run.process_input(inp)
+    if cache:
+        for i in todo:
+            _store_bundle(cache, docs[i][1], out[i])
+    return out  # type: ignore[return-value]
+
+
+@task(name="extract-chunk")
+def extract_chunk(docs: list[tuple[str, str | None]], cache: str | None, isolate: bool) -> list[dict[str, Any]]:
+    """A chunk of documents -> their bundles (never one task per document: see DEFAULT_CHUNK)."""
+    return extract_documents(docs, cache, isolate)
 
 
 # Progress callbacks of the current run (flow parameters must be serialisable, callbacks are not).
 _hooks: dict[str, Callable | None] = {"on_start": None, "on_report": None}
 
 
+def _chunks(groups: list[list[Input]], size: int) -> list[list[list[Input]]]:
+    out, cur, n = [], [], 0
+    for g in groups:
+        cur.append(g)
+        n += len(g)
+        if n >= size:
+            out.append(cur)
+            cur, n = [], 0
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _stream(chunks, submit, window: int):
+    """Submit chunk tasks with at most ``window`` in flight and yield (chunk, bundles) in order:
+    results go to the writer as they come, so memory stays flat in corpus size."""
+    pending: deque = deque()
+    it = iter(chunks)
+    for chunk in it:
+        pending.append((chunk, submit(chunk)))
+        if len(pending) >= window:
+            break
+    while pending:
+        chunk, fut = pending.popleft()
+        try:
+            yield chunk, fut.result(), None
+        except Exception as e:  # noqa: BLE001 - a failed task costs its documents
+            yield chunk, None, e
+        del fut
+        nxt = next(it, None)
+        if nxt is not None:
+            pending.append((nxt, submit(nxt)))
+
+
 @flow(name="xxgk-extract-reports", validate_parameters=False)
-def extract_reports(paths: list[str], out: str) -> dict[str, Any]:
-    """Extract every document under ``paths`` and write the datasets under ``out``."""
+def extract_reports(paths: list[str], out: str, chunk_size: int = DEFAULT_CHUNK, isolate: bool = False,
+                    window: int = 4, force: bool = False) -> dict[str, Any]:
+    """Extract every document under ``paths`` and write the datasets under ``out``.
+
+    Done documents (committed with this EXTRACTOR_VERSION, ``pipeline/incremental.py``) never
+    enter a task; the rest go in chunks of ``chunk_size`` documents to the flow's task runner."""
     t0 = time.perf_counter()
     inputs, dups = run.plan(paths, out)
-    groups = list(grouped(inputs))
     summary = run.Summary(duplicates=dups, out=str(out))
-    if _hooks["on_start"]:
-        _hooks["on_start"](len(groups))
     cache = Path(out) / CACHE_DIR
     cache.mkdir(parents=True, exist_ok=True)
-    extract = extract_task.with_options(result_storage=cache.resolve())
-    futures = dict(zip(inputs, extract.map([str(i.path) for i in inputs], [i.sha256 for i in inputs])))
+    counts = {"cached": 0, "extracted": 0, "tasks": 0}
 
-    cached = 0
-
-    def reading(inp):
-        nonlocal cached
-        fut = futures[inp]
-        try:
-            bundle = fut.result()
-            cached += fut.state.name == "Cached"
-        except Exception as e:  # noqa: BLE001 - a failed task costs one document
-            bundle = rows.failure_bundle(**failure(str(inp.path), e, "task", inp.sha256))
-        return inp, rows.with_source(bundle, inp.source)
+    def submit(chunk):
+        counts["tasks"] += 1
+        docs = [(str(i.path), i.sha256) for g in chunk for i in g]
+        return extract_chunk.submit(docs, str(cache.resolve()), isolate)
 
     def bundles():
-        for group in groups:
-            yield choose([reading(inp) for inp in group])
+        work = todo(inputs, out, force=force)
+        groups = list(grouped(work))
+        summary.skipped = len(list(grouped(inputs))) - len(groups)
+        counts["cached"] += summary.skipped
+        if _hooks["on_start"]:
+            _hooks["on_start"](len(groups))
+        for chunk, got, err in _stream(_chunks(groups, chunk_size), submit, window):
+            flat = [i for g in chunk for i in g]
+            if got is None:
+                got = [rows.failure_bundle(**failure(str(i.path), err, "task", i.sha256)) for i in flat]
+            by_input = dict(zip(map(id, flat), got))
+            for g in chunk:
+                readings = []
+                for inp in g:
+                    b = by_input[id(inp)]
+                    hit = b.pop("_cached", False)
+                    counts["cached" if hit else "extracted"] += 1
+                    readings.append((inp, rows.with_source(b, inp.source)))
+                yield choose(readings)
 
     run.write_bundles(bundles(), out, summary, _hooks["on_report"])
-    run.finalize(out)
+    if counts["extracted"] or counts["cached"] > summary.skipped or not run_has_derived(out):
+        run.finalize(out)  # nothing new: the derived datasets are already those of this state
     summary.seconds = time.perf_counter() - t0
     result = summary.to_dict()
-    result["cached"] = cached
+    result.update(counts)
     return result
 
 
+def run_has_derived(out: str | Path) -> bool:
+    from pipeline.postprocess import DERIVED_FILE
+
+    return (Path(out) / "agencies" / DERIVED_FILE).exists() and (Path(out) / "metrics" / DERIVED_FILE).exists()
+
+
+def task_runner(runner: str = "local", dask_address: str | None = None, ray_address: str | None = None,
+                workers: int | None = None):
+    """The Prefect task runner of ``--runner``: local threads, Dask (prefect-dask) or Ray (prefect-ray)."""
+    n = workers or min(os.cpu_count() or 1, 4)
+    if runner in ("local", "processes"):
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        return ThreadPoolTaskRunner(max_workers=n)
+    if runner == "dask":
+        try:
+            from prefect_dask import DaskTaskRunner
+        except ImportError as e:
+            raise XxgkError(f"--runner dask needs prefect-dask: pip install 'xxgk[dask]' ({e})") from None
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": n, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    if runner == "ray":
+        try:
+            from prefect_ray import RayTaskRunner
+        except ImportError as e:
+            raise XxgkError(f"--runner ray needs prefect-ray: pip install 'xxgk[ray]' ({e})") from None
+        init = {"num_cpus": n, "include_dashboard": False} if not ray_address else {}
+        return RayTaskRunner(address=ray_address, init_kwargs=init)
+    raise XxgkError(f"unknown runner {runner!r} (local, processes, dask, ray)")
+
+
 def run_flow(paths: list[str], out: str, on_start: Callable[[int], None] | None = None,
-             on_report: Callable[[dict], None] | None = None) -> dict[str, Any]:
-    """Run the flow in this process (local mode), with optional progress callbacks."""
+             on_report: Callable[[dict], None] | None = None, runner: str = "local",
+             dask_address: str | None = None, ray_address: str | None = None,
+             chunk_size: int = DEFAULT_CHUNK, workers: int | None = None, force: bool = False) -> dict[str, Any]:
+    """Run the flow in this process (local mode) on the chosen task runner, with optional progress
+    callbacks. ``processes``: chunks in isolated worker processes (threads wait on them); Dask and
+    Ray workers extract in their own processes already."""
     _hooks.update(on_start=on_start, on_report=on_report)
     try:
-        return extract_reports([str(p) for p in paths], str(out))
+        flow_ = extract_reports.with_options(task_runner=task_runner(runner, dask_address, ray_address, workers))
+        n = workers or min(os.cpu_count() or 1, 4)
+        return flow_([str(p) for p in paths], str(out), chunk_size=chunk_size,
+                     isolate=runner == "processes", window=2 * n, force=force)
     finally:
         _hooks.update(on_start=None, on_report=None)
 

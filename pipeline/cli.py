@@ -28,7 +28,15 @@ def _main() -> None:
 
 
 class Runner(str, Enum):
-    local = "local"  # the Prefect flow in this process (local mode, no server to configure)
+    local = "local"  # the Prefect flow in this process, chunk tasks on threads (no server to configure)
+    processes = "processes"  # chunk tasks in isolated worker processes on this machine
+    dask = "dask"  # prefect-dask: a LocalCluster, or --dask-address tcp://HOST:PORT
+    ray = "ray"  # prefect-ray: a local Ray, or --ray-address ray://HOST:PORT
+
+
+class Layout(str, Enum):
+    flat = "flat"
+    year = "year"  # hive partitions report_year=YYYY (unknown year: report_year=0)
 
 
 def print_summary(s: dict[str, Any], out: Console = console) -> None:
@@ -74,31 +82,65 @@ class _Bar:
 
 @app.command()
 def run(
-    paths: list[Path] = typer.Argument(..., help="report files or folders (searched recursively)"),
-    out: Path = typer.Option(Path("data/out"), "--out", "-o", help="output folder of the datasets"),
-    runner: Runner = typer.Option(Runner.local, help="where the Prefect flow runs"),
+    paths: list[str] = typer.Argument(..., help="report files or folders (searched recursively), or URLs "
+                                                "(file://, memory://, s3://...)"),
+    out: str = typer.Option("data/out", "--out", "-o", help="output folder or URL (s3://bucket/prefix, memory://...)"),
+    runner: Runner = typer.Option(Runner.local, help="where the Prefect flow's tasks run"),
+    dask_address: Optional[str] = typer.Option(None, help="existing Dask scheduler (tcp://HOST:PORT), --runner dask"),
+    ray_address: Optional[str] = typer.Option(None, help="existing Ray cluster (ray://HOST:PORT), --runner ray"),
+    chunk_size: int = typer.Option(25, help="documents per Prefect task"),
+    partition: Optional[Layout] = typer.Option(None, help="layout of a new output: flat (default) or year"),
     no_prefect: bool = typer.Option(False, "--no-prefect", help="run the plain functions, without Prefect"),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
                                             help="progress bar (default: when stdout is a terminal)"),
 ) -> None:
     """Extract and validate reports; write the datasets under OUT/<dataset>/ as Parquet."""
+    import contextlib
+
     from extractors.errors import XxgkError
+    from pipeline import fs
 
     show = sys.stdout.isatty() if progress is None else progress
     try:
-        with _Bar(show) as bar:
+        remote = fs.RemoteOutput(out) if fs.is_remote(out) else contextlib.nullcontext(fs.local_path(out))
+        with remote as local_out, _Bar(show) as bar:
+            if partition is not None:
+                from pipeline.storage import init_layout
+
+                init_layout(local_out, "report_year" if partition == Layout.year else "flat")
+            local_paths = fs.localize_inputs(paths, fs.inputs_cache())
             if no_prefect:
                 from pipeline.run import run_batch
 
-                summary = run_batch(paths, out, on_start=bar.start, on_report=bar.advance).to_dict()
+                summary = run_batch(local_paths, local_out, on_start=bar.start, on_report=bar.advance).to_dict()
             else:
                 from flows import run_flow
 
-                summary = run_flow([str(p) for p in paths], str(out), on_start=bar.start, on_report=bar.advance)
+                summary = run_flow(local_paths, str(local_out), on_start=bar.start, on_report=bar.advance,
+                                   runner=runner.value, dask_address=dask_address, ray_address=ray_address,
+                                   chunk_size=chunk_size)
+        summary["out"] = out
     except (XxgkError, FileNotFoundError) as e:
         console.print(f"[red]error:[/] {e}")
         raise typer.Exit(2) from None
     print_summary(summary)
+
+
+@app.command()
+def compact(
+    out: Path = typer.Argument(..., help="output folder of a run"),
+    layout: Optional[Layout] = typer.Option(None, help="re-lay out every dataset (flat or year)"),
+) -> None:
+    """Merge the small Parquet files of each dataset folder (and optionally change the layout)."""
+    from extractors.errors import XxgkError
+    from pipeline.compact import compact as do_compact
+
+    try:
+        done = do_compact(out, None if layout is None else ("report_year" if layout == Layout.year else "flat"))
+    except XxgkError as e:
+        console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(2) from None
+    console.print("merged: " + (", ".join(f"{k} {v} files" for k, v in done.items()) or "nothing to merge"))
 
 
 def _register_plugins() -> None:

@@ -206,6 +206,30 @@ class _Lock:
             self.fd = None
 
 
+def init_layout(out: str | Path, layout: str) -> str:
+    """Choose the layout of an output folder before its first run (recorded in the manifest).
+    An output that already holds rows keeps its layout unless re-laid out by compaction."""
+    if layout not in LAYOUTS:
+        raise StorageError(f"unknown layout {layout!r} (one of {', '.join(LAYOUTS)})")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    lock = _Lock(out)
+    lock.acquire()
+    try:
+        recover(out)
+        manifest = read_manifest(out)
+        has_rows = any(d.get("rows") for d in manifest.get("datasets", {}).values())
+        existing = manifest.get("layout", "flat")
+        if has_rows and existing != layout:
+            raise StorageError(f"{out} is laid out {existing!r}; run `xxgk compact {out} --layout {layout}` "
+                               "to change it")
+        if not has_rows:
+            write_manifest(out, layout=layout)
+        return layout
+    finally:
+        lock.release()
+
+
 class PartWriter:
     """Streams one dataset's (one partition's) new rows into temporary part files, by row group."""
 
