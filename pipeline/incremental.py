@@ -27,8 +27,9 @@ from pipeline.version import EXTRACTOR_VERSION
 DONE_STATUSES = ("ok", "partial")
 
 
-def done_reports(out: str | Path, version: str = EXTRACTOR_VERSION) -> dict[str, set[str]]:
+def done_reports(out: str | Path, version: str | None = None) -> dict[str, set[str]]:
     """report_id -> the sources of its committed row, for reports that need no more work."""
+    version = version or EXTRACTOR_VERSION
     done: dict[str, set[str]] = {}
     for path in committed_files(Path(out), "reports"):
         pf = pq.ParquetFile(path)

@@ -12,6 +12,7 @@ Precedence: explicit argument (CLI option) > environment variable > default belo
 | memory per worker (address space) | 2048 MB | ``--doc-memory-mb`` | ``XXGK_DOC_MEMORY_MB`` |
 | worker processes | min(CPUs, 4) | ``--workers`` | ``XXGK_WORKERS`` |
 | input file size | 200 MB | | ``XXGK_MAX_FILE_MB`` |
+| how workers start | fork | | ``XXGK_START_METHOD`` (fork, forkserver, spawn) |
 
 ``0`` for the time or memory cap means "no cap"; ``--workers 0`` (or ``XXGK_WORKERS=0``) runs
 extraction in the calling process, without isolation (for debugging only: a native crash then
@@ -31,7 +32,7 @@ DEFAULT_MAX_WORKERS = 4
 DEFAULT_MAX_FILE_MB = 200  # a report is at most a few tens of MB (scanned PDFs); larger is not one
 
 ENV = {"doc_timeout_s": "XXGK_DOC_TIMEOUT", "doc_memory_mb": "XXGK_DOC_MEMORY_MB",
-       "workers": "XXGK_WORKERS", "max_file_mb": "XXGK_MAX_FILE_MB"}
+       "workers": "XXGK_WORKERS", "max_file_mb": "XXGK_MAX_FILE_MB", "start_method": "XXGK_START_METHOD"}
 
 
 def reader_caps() -> dict[str, str]:
@@ -116,4 +117,9 @@ def limits(doc_timeout_s: float | None = None, doc_memory_mb: int | None = None,
             raise ValueError(f"{name} must be >= 0, got {value}")
         if value is not None:
             out = replace(out, **{name: casts[name](value)})
+    method = os.environ.get(ENV["start_method"], "").strip()
+    if method:
+        if method not in ("fork", "forkserver", "spawn"):
+            raise ValueError(f"{ENV['start_method']}={method!r}: use fork, forkserver or spawn")
+        out = replace(out, start_method=method)
     return out

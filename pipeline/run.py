@@ -189,20 +189,34 @@ def _isolated_job(job: tuple[Input, int | None]) -> dict[str, Any]:
     return process_input(*job)
 
 
+STEP_MODULES = ("pipeline.run", "extractors.pdf", "extractors.pdf_tables", "extractors.docx", "extractors.html",
+                "extractors.text", "extractors.doc", "extractors.ocr", "extractors.normalise",
+                "extractors.glued", "extractors.claims", "extractors.legacy", "pipeline.validate",
+                "pdfplumber", "pypdf", "docx", "lxml.html", "lxml.etree")
+
+
 def warm_up() -> None:
     """Import every step before a worker's memory cap is set (see workers.run_isolated)."""
     import importlib
 
     process.IN_WORKER = True
-
-    for name in ("extractors.pdf", "extractors.pdf_tables", "extractors.docx", "extractors.html",
-                 "extractors.text", "extractors.doc", "extractors.ocr", "extractors.normalise",
-                 "extractors.glued", "extractors.claims", "extractors.legacy", "pipeline.validate",
-                 "pdfplumber", "pypdf", "docx", "lxml.html", "lxml.etree"):
+    for name in STEP_MODULES:
         try:
             importlib.import_module(name)
         except ImportError:
             pass
+
+
+def _start_method(lim: Limits) -> str | None:
+    """fork by default, also from a Prefect task thread: the forked worker runs only extraction
+    code, and a fork server (``XXGK_START_METHOD=forkserver``) re-imports the ``__main__``
+    script in every worker, which breaks scripts without an ``if __name__ == "__main__"`` guard.
+    With a fork server the steps are imported once in the server, so a worker starts fast."""
+    import multiprocessing as mp
+
+    if lim.start_method == "forkserver" and "forkserver" in mp.get_all_start_methods():
+        mp.get_context("forkserver").set_forkserver_preload(list(STEP_MODULES))
+    return lim.start_method
 
 
 def stopped_bundle(inp: Input, error: str, message: str) -> dict[str, Any]:
@@ -225,7 +239,7 @@ def process_inputs(inputs: list[Input], lim: Limits | None = None) -> Iterator[t
         return
     jobs = [(inp, lim.max_file_bytes) for inp in inputs]
     for res in run_isolated(_isolated_job, jobs, workers=lim.workers, timeout_s=lim.timeout,
-                            memory_mb=lim.memory, start_method=lim.start_method, warmup=warm_up):
+                            memory_mb=lim.memory, start_method=_start_method(lim), warmup=warm_up):
         inp = inputs[res.index]
         if res.ok:
             yield inp, res.value
