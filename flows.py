@@ -98,7 +98,7 @@ def extract_documents(docs: list[tuple[str, str | None]], cache: str | None, iso
             out[todo[inputs.index(inp)]] = bundle
     else:
         for i, inp in zip(todo, inputs):
-            out[i] = run.process_input(inp)
+            out[i] = run.process_input(inp, limits().max_file_bytes)
     if cache:
         for i in todo:
             _store_bundle(cache, docs[i][1], out[i])
@@ -243,7 +243,7 @@ def run_flow(paths: list[str], out: str, on_start: Callable[[int], None] | None 
         flow_ = extract_reports.with_options(task_runner=task_runner(runner, dask_address, ray_address, workers))
         n = workers or min(os.cpu_count() or 1, 4)
         return flow_([str(p) for p in paths], str(out), chunk_size=chunk_size,
-                     isolate=runner == "processes", window=2 * n, force=force)
+                     isolate=runner in ("local", "processes"), window=2 * n, force=force)
     finally:
         _hooks.update(on_start=None, on_report=None)
 

@@ -93,9 +93,20 @@ def run(
     no_prefect: bool = typer.Option(False, "--no-prefect", help="run the plain functions, without Prefect"),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
                                             help="progress bar (default: when stdout is a terminal)"),
+    doc_timeout: Optional[float] = typer.Option(None, "--doc-timeout", min=0,
+                                                help="seconds a document may take (default 300, env XXGK_DOC_TIMEOUT; 0 = no cap)"),
+    doc_memory_mb: Optional[int] = typer.Option(None, "--doc-memory-mb", min=0,
+                                                help="MB a document may use (default 2048, env XXGK_DOC_MEMORY_MB; 0 = no cap)"),
 ) -> None:
     """Extract and validate reports; write the datasets under OUT/<dataset>/ as Parquet."""
     import contextlib
+    import os
+
+    # Through the environment, so that every place that extracts (plain run, Prefect task threads,
+    # worker processes) reads the same caps with pipeline.limits.limits().
+    for var, value in (("XXGK_DOC_TIMEOUT", doc_timeout), ("XXGK_DOC_MEMORY_MB", doc_memory_mb)):
+        if value is not None:
+            os.environ[var] = str(value)
 
     from extractors.errors import XxgkError
     from pipeline import fs

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pandas as pd
@@ -43,19 +42,28 @@ def inputs(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def extraction_counter(monkeypatch) -> dict[str, int]:
-    """Counts calls of the extraction function (tasks run in threads of this process)."""
-    calls = {"n": 0}
-    lock = threading.Lock()
+def extraction_counter(monkeypatch, tmp_path) -> dict[str, int]:
+    """Counts calls of the extraction function, in task threads and in the forked worker
+    processes that extract in isolation (each call appends a line to a file)."""
+    log = tmp_path / "extractions.log"
+    log.touch()
     real = process.extract_report
 
     def counting(data: bytes, source: str, **kw):
-        with lock:
-            calls["n"] += 1
+        with open(log, "a") as f:  # one short append: atomic across processes
+            f.write("x\n")
         return real(data, source, **kw)
 
+    class Counter(dict):
+        def __getitem__(self, key):
+            return len(log.read_text().splitlines())
+
+        def __setitem__(self, key, value):
+            assert value == 0
+            log.write_text("")
+
     monkeypatch.setattr(process, "extract_report", counting)
-    return calls
+    return Counter()
 
 
 def test_flow_matches_plain_run_and_reruns_from_cache(inputs: Path, tmp_path: Path, extraction_counter):
