@@ -28,5 +28,9 @@ test: $(STAMP) deps
 eval: $(STAMP)
 	$(BIN)/python -m pipeline.evaluate $(SHARED_CORPUS) data/samples
 
+# Figures of issue 5 (speed, re-run, memory, Prefect overhead); BENCH_N=3000 scales the corpus.
+bench: $(STAMP)
+	$(BIN)/python -m pipeline.bench --json tmp/bench/bench.json
+
 clean:
 	rm -rf data/out .pytest_cache

@@ -175,7 +175,15 @@ def extract_reports(paths: list[str], out: str, chunk_size: int = DEFAULT_CHUNK,
         counts["cached"] += summary.skipped
         if _hooks["on_start"]:
             _hooks["on_start"](len(groups))
-        for chunk, got, err in _stream(_chunks(groups, chunk_size), submit, window):
+        pending = []
+        for g in groups:  # documents answered by the per-document cache never enter a task
+            hits = [_cached_bundle(str(cache), i.sha256) for i in g]
+            if all(h is not None for h in hits):
+                counts["cached"] += len(g)
+                yield choose([(i, rows.with_source(h, i.source)) for i, h in zip(g, hits)])
+            else:
+                pending.append(g)
+        for chunk, got, err in _stream(_chunks(pending, chunk_size), submit, window):
             flat = [i for g in chunk for i in g]
             if got is None:
                 got = [rows.failure_bundle(**failure(str(i.path), err, "task", i.sha256)) for i in flat]
