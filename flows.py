@@ -198,18 +198,12 @@ def extract_reports(paths: list[str], out: str, chunk_size: int = DEFAULT_CHUNK,
                 yield choose(readings)
 
     run.write_bundles(bundles(), out, summary, _hooks["on_report"])
-    if counts["extracted"] or counts["cached"] > summary.skipped or not run_has_derived(out):
-        run.finalize(out)  # nothing new: the derived datasets are already those of this state
+    if summary.n_documents or not run.derived_present(out):  # nothing new: derived data is current
+        run.finalize(out)
     summary.seconds = time.perf_counter() - t0
     result = summary.to_dict()
     result.update(counts)
     return result
-
-
-def run_has_derived(out: str | Path) -> bool:
-    from pipeline.postprocess import DERIVED_FILE
-
-    return (Path(out) / "agencies" / DERIVED_FILE).exists() and (Path(out) / "metrics" / DERIVED_FILE).exists()
 
 
 def task_runner(runner: str = "local", dask_address: str | None = None, ray_address: str | None = None,

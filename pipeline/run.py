@@ -298,7 +298,8 @@ def run_batch(paths: Iterable[str | Path], out: str | Path,
         yield from grouped_bundles(work, lim)
 
     write_bundles(bundles(), out, summary, on_report)
-    finalize(out)
+    if summary.n_documents or not derived_present(out):  # nothing new: derived data is current
+        finalize(out)
     summary.seconds = time.perf_counter() - t0
     return summary
 
@@ -312,6 +313,13 @@ def write_fetch_failures(fetched: list[dict[str, Any]], out: str | Path) -> int:
         for f in fails:
             writer.add({"report_id": None, "source": f["source"], "datasets": {"failures": [f]}})
     return len(fails)
+
+
+def derived_present(out: str | Path) -> bool:
+    """The derived datasets of ``finalize`` exist (a run that wrote nothing can skip it)."""
+    from pipeline.postprocess import DERIVED_FILE
+
+    return all((Path(out) / name / DERIVED_FILE).exists() for name in ("agencies", "metrics"))
 
 
 def finalize(out: str | Path) -> None:
