@@ -198,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, why in result["ocr"]["skipped"].items():
             print(f"OCR {key}: skipped ({why})")
     result["libreoffice"] = conv = bench_conversion(args.docs)
+    result["load_avg_end"] = os.getloadavg()[0]  # shared machine: the figures scale with the load
     if "skipped" in conv:
         print(f"LibreOffice: skipped ({conv['skipped']})")
     else:
