@@ -1,12 +1,25 @@
-"""Prefect 3 flow of a batch run: one task per document, then one streamed, atomic write.
+"""Prefect 3 flow of a batch run: chunks of documents per task, results streamed into one atomic write.
 
 Thin by design: the tasks wrap the plain functions of ``pipeline/run.py`` (read -> normalise ->
-claims -> validate -> dataset rows); there is no subflow per report (each costs ~1 s).
+claims -> validate -> dataset rows). Never a (sub)flow per report (each costs ~1 s), and not a
+task per report either: a task costs ~2-10 ms on threads and ~60 ms on Dask, a report ~30 ms, so
+``DEFAULT_CHUNK`` documents share a task.
+
+Incremental: documents already committed with this ``EXTRACTOR_VERSION`` (``pipeline/incremental``)
+and documents whose bundle is in the per-document cache (``OUT/.cache/results``, keyed on sha256 +
+version) never enter a task; input hashes come from a stat cache (``pipeline/fs.HashCache``). So an
+unchanged re-run submits no task, a changed file re-extracts that file only, and a version bump
+re-extracts everything.
+
+Memory: at most ``window`` chunk results are in flight; each is written as soon as it arrives.
+
+Runners (``task_runner``): ``local`` threads in this process; ``processes`` (each chunk in an
+isolated worker process under the caps of ``pipeline/limits.py``); ``dask`` (prefect-dask, a
+LocalCluster or ``--dask-address``); ``ray`` (prefect-ray, ``--ray-address``). On a cluster the
+output folder (and its ``.cache``) must be on storage every worker sees, or use ``--out s3://...``.
 
 Local mode: with ``PREFECT_API_URL`` unset, Prefect starts a temporary local server by itself; no
-server needs to be configured. The task cache lives under the output folder (``OUT/.cache``) and is
-keyed on the file's sha256 and ``EXTRACTOR_VERSION``, so an unchanged re-run re-extracts nothing,
-a changed file re-extracts that file only, and a version bump re-extracts everything.
+server needs to be configured.
 """
 from __future__ import annotations
 
@@ -50,12 +63,6 @@ CACHE_DIR = ".cache"
 RESULTS_DIR = "results"  # OUT/.cache/results/<version>-<sha256>.json: one bundle per document
 DEFAULT_CHUNK = 25  # documents per task: a task costs ~2-60 ms (threads .. Dask), a report ~30 ms
 STOPPED = ("Timeout", "MemoryLimit", "WorkerCrash")  # transient: never cached, retried next run
-
-
-def cache_key(context: Any, parameters: dict[str, Any]) -> str | None:
-    """sha256 of the file + extractor version; unreadable files (no sha) are never cached."""
-    sha = parameters.get("sha256")
-    return f"xxgk-{EXTRACTOR_VERSION}-{sha}" if sha else None
 
 
 def _cache_file(cache: str, sha: str | None) -> Path | None:
