@@ -192,7 +192,10 @@ def _isolated_job(job: tuple[Input, int | None]) -> dict[str, Any]:
 STEP_MODULES = ("pipeline.run", "extractors.pdf", "extractors.pdf_tables", "extractors.docx", "extractors.html",
                 "extractors.text", "extractors.doc", "extractors.ocr", "extractors.normalise",
                 "extractors.glued", "extractors.claims", "extractors.legacy", "pipeline.validate",
-                "pdfplumber", "pypdf", "docx", "lxml.html", "lxml.etree")
+                "pdfplumber", "pypdf", "docx", "lxml.html", "lxml.etree",
+                # rows of a report name the agency's place (pipeline/agencies.py): cpca loads its
+                # division list on import (~1.3 s), paid once here rather than per worker/chunk.
+                "pipeline.rows", "pipeline.agencies", "cpca")
 
 
 def warm_up() -> None:
