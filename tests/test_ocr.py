@@ -125,3 +125,18 @@ def test_2019_template_uses_its_single_other_row(template) -> None:
     r.get(K.TABLE_APPLICATIONS, "other_handling", "commercial").value = 7
     (f,) = propose_corrections(r)
     assert f.cells == [("other_handling", "commercial")] and f.evidence["proposed"] == 1
+
+
+def test_lost_leading_numeral_still_matches_its_row() -> None:
+    """OCR often drops the 一 of "一、本年新收…" (it reads "、本年新收…"): the row is still found."""
+    from extractors.document import Cell, Table
+    from extractors.tables import extract_grid
+
+    rows = [["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", "申请人情况"],
+            ["、本年新收政府信息公开申请数量", "5", "0", "0", "0", "0", "1", "6"],
+            ["、上年结转政府信息公开申请数量", "1", "0", "0", "0", "0", "0", "1"]]
+    cells = [Cell(t, r, c, page=1, confidence=0.9) for r, row in enumerate(rows) for c, t in enumerate(row)]
+    res = extract_grid([Table(cells, page=1, pages=(1,), method="ocr")], "2021")
+    got = {(k[1], k[2]): (v.value, v.method, v.confidence) for k, v in res.values.items()}
+    assert got[("received_new", "total")] == (6, "ocr", 0.9)
+    assert got[("carried_over", "natural_person")] == (1, "ocr", 0.9)
