@@ -188,6 +188,8 @@ def step_stages(args: dict) -> dict:
             wrap(module, name, stage)
         except (ImportError, AttributeError):
             pass
+    for files in args["sample"].values():  # first-call imports (cpca, pdfminer...) are not a stage
+        rows.report_rows(extract_report(Path(files[0]).read_bytes(), files[0]))
     out: dict[str, dict] = {}
     for fmt, files in args["sample"].items():
         timers.clear()
