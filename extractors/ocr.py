@@ -21,6 +21,7 @@ from extractors.document import Block, Cell, Paragraph, Table
 from extractors.errors import MissingTool, ReadError
 
 RENDER_DPI = 300
+MAX_PIXELS = 40_000_000  # ~A2 at 300 dpi; larger pages are rendered at a lower resolution
 INSTALL_HINT = ("OCR of scanned pages needs the `rapidocr`, `onnxruntime`, `opencv-python-headless` and "
                 "`pypdfium2` packages: pip install 'xxgk[ocr]' (or pip install rapidocr onnxruntime "
                 "opencv-python-headless pypdfium2).")
@@ -289,7 +290,11 @@ def render_pdf_page(data: bytes, page_index: int, dpi: int = RENDER_DPI):
 
     try:
         pdf = pdfium.PdfDocument(data)
-        img = pdf[page_index].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        page = pdf[page_index]
+        w, h = page.get_size()  # points
+        # An oversized page (a poster, a bogus MediaBox) must not become a gigapixel image.
+        scale = min(dpi / 72, (MAX_PIXELS / max(w * h, 1.0)) ** 0.5)
+        img = page.render(scale=scale, grayscale=True).to_pil().convert("L")
     except Exception as e:  # pdfium raises its own error types
         raise ReadError(f"could not render page {page_index + 1} for OCR: {e}") from e
     return np.asarray(img)

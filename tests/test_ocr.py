@@ -140,3 +140,15 @@ def test_lost_leading_numeral_still_matches_its_row() -> None:
     got = {(k[1], k[2]): (v.value, v.method, v.confidence) for k, v in res.values.items()}
     assert got[("received_new", "total")] == (6, "ocr", 0.9)
     assert got[("carried_over", "natural_person")] == (1, "ocr", 0.9)
+
+
+def test_an_oversized_page_is_rendered_within_the_pixel_cap() -> None:
+    import io
+
+    pypdfium2 = pytest.importorskip("pypdfium2")
+    pdf = pypdfium2.PdfDocument.new()
+    pdf.new_page(14400, 14400)  # 5 m square: 3.6 gigapixels at 300 dpi
+    buf = io.BytesIO()
+    pdf.save(buf)
+    img = ocr.render_pdf_page(buf.getvalue(), 0)
+    assert img.shape[0] * img.shape[1] <= ocr.MAX_PIXELS * 1.01
