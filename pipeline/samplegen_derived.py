@@ -44,9 +44,16 @@ def derived_specs() -> dict[str, dict]:
                            agency="云川市水务局", file="sample-2022-water-doc.doc"),
         "scan": random_spec(random.Random(2021_12), "2021", kind="county", year=2021,
                             agency="云川市白石县人民政府", file="sample-2021-scan.pdf"),
-        "flat": random_spec(random.Random(2021_13), "2021", kind="district", year=2023,
-                            agency="云川市青禾区人民政府", file="sample-2023-flat.txt"),
+        "flat": _with_unsplittable_row(random_spec(random.Random(2021_13), "2021", kind="district", year=2023,
+                                                   agency="云川市青禾区人民政府", file="sample-2023-flat.txt")),
     }
+
+
+def _with_unsplittable_row(spec: dict) -> dict:
+    """规章 12/3/45 flattens to "12345": six cuts, no identity in table 二 and no narrative figure
+    to choose one, so those cells must stay null (as pingtan-2021-flat's 行政规范性文件 row)."""
+    spec["active_disclosure"]["regulations"] = {"issued": 12, "repealed": 3, "in_force": 45}
+    return spec
 
 
 # ---- DOCX -> DOC ---------------------------------------------------------------------------------
