@@ -9,7 +9,9 @@ different method, so that analysts can trust that an ``error`` is the publisher'
 Outcomes, written on the finding (``origin``) and its evidence:
 - the second reading satisfies the identity and differs from the first: the first was a misread;
   the second reading's values replace it (method ``second-reading``), the error becomes an
-  ``info`` finding ``misread_corrected`` naming both readings;
+  ``info`` finding ``misread_corrected`` naming both readings — except for OCR'd values, which
+  are never overwritten: the finding becomes a ``warning`` of origin ``extraction`` and
+  ``ocr_correction_proposed`` says what the cell should be;
 - both readings agree: ``origin = "publisher"``, the error stands;
 - they disagree and neither holds: ``origin = "uncertain"``, the error stands with both readings.
 """
@@ -91,7 +93,14 @@ def check(report: Report, doc: Document, data: bytes) -> None:
         a = {c: first_cells[c].value for c in involved if c in first_cells}
         b = {c: second_cells[c].value for c in involved if c in second_cells}
         f.evidence["second_reading"] = {"method": f"ocr@{SECOND_DPI}dpi", "values": {"/".join(c): v for c, v in b.items()}}
-        if _key(f) not in still and a != b and all(v is not None for v in b.values()):
+        ocr_first = any(first_cells[c].method == "ocr" for c in involved if c in first_cells)
+        if _key(f) not in still and a != b and all(v is not None for v in b.values()) and ocr_first:
+            # An OCR'd value is never overwritten (issue 3): the misread is ours, said so; the
+            # value stays as read and ocr_correction_proposed names what it should be.
+            f.origin, f.severity = "extraction", "warning"
+            f.message += f"（第二次识别 {f.evidence['second_reading']['method']} 满足该等式：属识别错误，值保留原识别结果）"
+            f.evidence["first_reading"] = {"/".join(c): v for c, v in a.items()}
+        elif _key(f) not in still and a != b and all(v is not None for v in b.values()):
             f.origin, f.severity, f.rule = "extraction", "info", "misread_corrected"
             f.message = f"first reading misread ({f.message}); the second reading ({f.evidence['second_reading']['method']}) satisfies the identity and is kept"
             f.evidence["first_reading"] = {"/".join(c): v for c, v in a.items()}
