@@ -9,12 +9,16 @@ Precedence: explicit argument (CLI option) > environment variable > default belo
 | cap | default | CLI | environment |
 |---|---|---|---|
 | time per document | 300 s | ``--doc-timeout`` | ``XXGK_DOC_TIMEOUT`` |
-| memory per worker (address space) | 2048 MB | ``--doc-memory-mb`` | ``XXGK_DOC_MEMORY_MB`` |
-| worker processes | min(CPUs, 4) | ``--workers`` | ``XXGK_WORKERS`` |
+| memory a document may add to its worker (resident) | 2048 MB | ``--doc-memory-mb`` | ``XXGK_DOC_MEMORY_MB`` |
+| worker processes (plain run) | min(CPUs, 4) | | ``XXGK_WORKERS`` |
 | input file size | 200 MB | | ``XXGK_MAX_FILE_MB`` |
 | how workers start | fork | | ``XXGK_START_METHOD`` (fork, forkserver, spawn) |
 
-``0`` for the time or memory cap means "no cap"; ``--workers 0`` (or ``XXGK_WORKERS=0``) runs
+Memory is resident memory, polled every 0.25 s by the parent; a hard address-space limit of
+4x the cap (on top of the worker's start-up size) stops a runaway allocation between two polls
+(address space, not resident memory: OCR reserves 2.6 GB of it for 1 GB used). Memory of programs
+a worker starts (LibreOffice for .doc) is not counted; they have their own time limits and die
+with the worker. ``0`` for the time or memory cap means "no cap"; ``XXGK_WORKERS=0`` runs
 extraction in the calling process, without isolation (for debugging only: a native crash then
 takes the whole run down).
 
@@ -27,7 +31,7 @@ import os
 from dataclasses import dataclass, replace
 
 DEFAULT_DOC_TIMEOUT_S = 300.0  # a 300-page text PDF reads in well under a minute; OCR is capped by pages
-DEFAULT_DOC_MEMORY_MB = 2048  # address space of a worker: a large PDF needs a few hundred MB
+DEFAULT_DOC_MEMORY_MB = 2048  # resident: a large text PDF needs a few hundred MB, OCR about 1 GB
 DEFAULT_MAX_WORKERS = 4
 DEFAULT_MAX_FILE_MB = 200  # a report is at most a few tens of MB (scanned PDFs); larger is not one
 

@@ -17,7 +17,14 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterable, Iterator
 
 DEFAULT_TIMEOUT_S = 300.0  # per document
-DEFAULT_MEMORY_MB = 2048  # address-space cap per worker
+DEFAULT_MEMORY_MB = 2048  # resident memory a document may add to its worker
+# Address-space backstop, as a multiple of the memory cap on top of the worker's start-up size.
+# Resident memory is what the cap is about (checked by the parent every POLL_S), but libraries
+# reserve far more address space than they touch (onnxruntime for OCR: 2.6 GB for 1 GB resident),
+# so the hard RLIMIT_AS only stops a runaway allocation that outpaces the polling.
+ADDRESS_SPACE_FACTOR = 4
+POLL_S = 0.25
+MAX_JOBS_PER_WORKER = 200  # then a fresh worker: leaks and heap fragmentation do not pile up
 
 
 @dataclass
@@ -38,10 +45,19 @@ def _limit_memory(memory_mb: int | None) -> None:
         # The cap is memory a document may use ON TOP of the worker's start-up size: a forked
         # worker inherits the parent's address space (pyarrow, lxml... reserve hundreds of MB of
         # it without using it), so an absolute cap would leave documents a random budget.
-        cap = _address_space() + memory_mb * 1024 * 1024
+        cap = _address_space() + ADDRESS_SPACE_FACTOR * memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     except (ImportError, ValueError, OSError):  # not available on this platform
         pass
+
+
+def _resident(pid: int) -> int:
+    """Resident memory of a process in bytes (0 if unknown)."""
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _address_space() -> int:
@@ -105,6 +121,8 @@ class _Worker:
         child.close()
         self.job: int | None = None
         self.started = 0.0
+        self.base_rss = 0  # resident size when the current job started
+        self.jobs_done = 0
 
     def kill(self) -> None:
         try:  # the worker's process group: it and whatever it started (LibreOffice, tesseract)
@@ -126,8 +144,8 @@ def run_isolated(fn: Callable[[Any], Any], args: Iterable[Any], *, workers: int 
     ``start_method``: ``fork`` by default (cheap: the workers share the parent's imports); pass
     ``forkserver`` or ``spawn`` from a process that runs threads (e.g. inside a Prefect flow),
     where forking could copy a lock held by another thread. ``warmup`` runs in each worker before
-    its memory cap is set (import what the jobs will need). ``memory_mb`` is on top of the
-    worker's size at start."""
+    its memory cap is set (import what the jobs will need). ``memory_mb`` caps the resident memory
+    a job adds to its worker (polled), with a hard address-space backstop (ADDRESS_SPACE_FACTOR)."""
     jobs = list(args)
     if not jobs:
         return
@@ -143,9 +161,10 @@ def run_isolated(fn: Callable[[Any], Any], args: Iterable[Any], *, workers: int 
                 if w.job is None and pending:
                     w.job, arg = pending.pop()
                     w.started = time.monotonic()
+                    w.base_rss = _resident(w.proc.pid)
                     w.conn.send((w.job, arg))
             busy = [w for w in pool if w.job is not None]
-            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=0.5)
+            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=POLL_S)
             now = time.monotonic()
             for i, w in enumerate(pool):
                 if w.job is None:
@@ -163,12 +182,18 @@ def run_isolated(fn: Callable[[Any], Any], args: Iterable[Any], *, workers: int 
                 elif result is None and now - w.started > timeout_s:
                     result = JobResult(w.job, False, error="Timeout",
                                        message=f"document took longer than the {timeout_s:g} s time cap")
+                elif result is None and memory_mb and \
+                        _resident(w.proc.pid) - w.base_rss > memory_mb * 1024 * 1024:
+                    result = JobResult(w.job, False, error="MemoryLimit",
+                                       message=f"document needed more than the {memory_mb} MB memory cap")
                 if result is None:
                     continue
                 done += 1
                 failed_hard = result.error in ("WorkerCrash", "Timeout", "MemoryLimit")
                 w.job = None
-                if failed_hard:  # never reuse a worker that crashed, overran or ran out of memory
+                w.jobs_done += 1
+                # never reuse a worker that crashed, overran or ran out of memory; retire old ones
+                if failed_hard or w.jobs_done >= MAX_JOBS_PER_WORKER:
                     w.kill()
                     pool[i] = _Worker(ctx, fn, memory_mb, warmup)
                 yield result
