@@ -215,3 +215,29 @@ def test_a_document_over_its_caps_costs_one_failure(tmp_path: Path, monkeypatch,
     reports = pd.read_parquet(tmp_path / "out" / "reports").set_index("source")
     assert reports.loc[str(folder / "real.html"), "status"] in ("ok", "partial")
     assert (reports.loc[[str(folder / n) for n in expect], "status"] == "failed").all()
+
+
+def test_cli_caps_reach_the_workers(tmp_path: Path, monkeypatch):
+    """``xxgk run --doc-timeout`` is the cap the isolated workers apply."""
+    global _real_read
+    import extractors.base
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    for var in ("XXGK_DOC_TIMEOUT", "XXGK_DOC_MEMORY_MB"):  # restored after the test
+        monkeypatch.setenv(var, "0")
+    _real_read = extractors.base.read_document
+    monkeypatch.setattr(extractors.base, "read_document", _misbehave)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "hang.html").write_bytes(b"<html><body><p>hang</p></body></html>")
+    out = tmp_path / "out"
+    t0 = time.perf_counter()
+    res = CliRunner().invoke(app, ["run", str(folder), "--out", str(out), "--no-prefect", "--no-progress",
+                                   "--doc-timeout", "2", "--doc-memory-mb", "500"])
+    assert res.exit_code == 0, res.output
+    assert time.perf_counter() - t0 < 60
+    row = pd.read_parquet(out / "failures").iloc[0]
+    assert (row.stage, row.error) == ("extract", "Timeout") and "2 s" in row.message, row.to_dict()
+    assert limits().doc_memory_mb == 500
