@@ -198,16 +198,22 @@ STEP_MODULES = ("pipeline.run", "extractors.pdf", "extractors.pdf_tables", "extr
                 "pipeline.rows", "pipeline.agencies", "cpca")
 
 
-def warm_up() -> None:
-    """Import every step before a worker's memory cap is set (see workers.run_isolated)."""
+def import_steps() -> None:
+    """Import every step (cached in sys.modules: paid once per process)."""
     import importlib
 
-    process.IN_WORKER = True
     for name in STEP_MODULES:
         try:
             importlib.import_module(name)
         except ImportError:
             pass
+
+
+def warm_up() -> None:
+    """In a worker, before its memory cap is set (see workers.run_isolated). Forked workers find
+    the steps already imported by the parent (process_inputs), so this costs nothing there."""
+    process.IN_WORKER = True
+    import_steps()
 
 
 def _start_method(lim: Limits) -> str | None:
@@ -241,6 +247,7 @@ def process_inputs(inputs: list[Input], lim: Limits | None = None) -> Iterator[t
             yield inp, process_input(inp, lim.max_file_bytes)
         return
     jobs = [(inp, lim.max_file_bytes) for inp in inputs]
+    import_steps()  # before forking: every worker (one per chunk in the flow) inherits the imports
     for res in run_isolated(_isolated_job, jobs, workers=lim.workers, timeout_s=lim.timeout,
                             memory_mb=lim.memory, start_method=_start_method(lim), warmup=warm_up):
         inp = inputs[res.index]
