@@ -162,7 +162,18 @@ def extract_reports(paths: list[str], out: str, chunk_size: int = DEFAULT_CHUNK,
     """Extract every document under ``paths`` and write the datasets under ``out``.
 
     Done documents (committed with this EXTRACTOR_VERSION, ``pipeline/incremental.py``) never
-    enter a task; the rest go in chunks of ``chunk_size`` documents to the flow's task runner."""
+    enter a task; the rest go in chunks of ``chunk_size`` documents to the flow's task runner.
+    ``out`` and ``paths`` may be fsspec URLs (s3://..., memory://...; ``pipeline/fs.py``), so a
+    deployment can be given them directly."""
+    from pipeline import fs
+
+    if fs.is_remote(out):
+        with fs.RemoteOutput(out) as local:
+            result = extract_reports.fn(paths, str(local), chunk_size, isolate, window, force)
+        result["out"] = out
+        return result
+    paths = fs.localize_inputs(list(paths), fs.inputs_cache())
+    out = str(fs.local_path(out))
     t0 = time.perf_counter()
     inputs, dups = run.plan(paths, out)
     summary = run.Summary(duplicates=dups, out=str(out))

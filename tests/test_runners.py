@@ -64,3 +64,27 @@ def test_ray_runner_matches_the_plain_run(inputs: Path, tmp_path: Path):
     out = tmp_path / "ray"
     run_flow([str(inputs)], str(out), runner="ray", workers=2, chunk_size=2)
     same_datasets(plain, out)
+
+
+def test_flow_reads_and_writes_urls(inputs: Path, tmp_path: Path):
+    """A deployment can be given fsspec URLs directly: inputs in memory://, output in memory://."""
+    import uuid
+
+    import pyarrow.dataset as ds
+
+    from flows import run_flow
+    from pipeline import fs
+
+    raw = f"memory://raw-{uuid.uuid4().hex[:8]}"
+    raw_fs, raw_root = fs.filesystem(raw)
+    for p in inputs.iterdir():
+        raw_fs.pipe_file(f"{raw_root}/{p.name}", p.read_bytes())
+    url = f"memory://out-{uuid.uuid4().hex[:8]}/xxgk"
+    result = run_flow([raw], url, chunk_size=2)
+    assert result["out"] == url and result["extracted"] == len(list(inputs.iterdir()))
+    plain = tmp_path / "plain"
+    run_batch([inputs], plain, lim=limits(workers=0))
+    out_fs, root = fs.filesystem(url)
+    for name in CORE:
+        got = ds.dataset(f"{root}/{name}", filesystem=out_fs, partitioning="hive").to_table()
+        assert got.num_rows == len(pd.read_parquet(plain / name)), name
