@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-import zlib
 from typing import Iterable
 
 import pandas as pd
 
+from pipeline.near_duplicates import THRESHOLD, jaccard, near_duplicates, shingles
 from schemas.keys import APPLICANTS
 
-SIMILAR_SECTION_THRESHOLD = 0.9  # template: 不得出现…年年雷同
-SHINGLE = 5
+SIMILAR_SECTION_THRESHOLD = THRESHOLD
 _YOY = re.compile(r"(收到|受理|新收)[^。；;]*?(\d+)\s*件[^。；;]*?同比(上升|增长|增加|下降|减少)\s*(\d+(?:\.\d+)?)\s*%")
 
 
@@ -28,36 +27,73 @@ def _finding(report_id, rule, severity, message, evidence, table=None, cells=())
             "cells": json.dumps([list(c) for c in cells], ensure_ascii=False), "origin": "publisher"}
 
 
-def _pairs(reports: pd.DataFrame) -> Iterable[tuple[pd.Series, pd.Series]]:
-    """(previous, current) report pairs of the same agency in consecutive years."""
-    r = reports.dropna(subset=["agency_id", "year"])
-    r = r[r["agency_id"] != "unknown"]
-    r = r.sort_values("status").drop_duplicates(["agency_id", "year"])  # one report per agency-year
-    by = {(a, int(y)): row for a, y, row in zip(r["agency_id"], r["year"], (x for _, x in r.iterrows()))}
-    for (agency, year), cur in sorted(by.items()):
-        prev = by.get((agency, year - 1))
-        if prev is not None:
-            yield prev, cur
+class _Reports:
+    """The reports and their datasets, indexed by report once, so every check is linear in the
+    corpus (a filter per report would be quadratic: minutes at 10^4 reports)."""
+
+    def __init__(self, reports: pd.DataFrame):
+        r = reports.dropna(subset=["agency_id", "year"])
+        r = r[r["agency_id"] != "unknown"]
+        r = r.sort_values("status", kind="stable").drop_duplicates(["agency_id", "year"])  # one per agency-year
+        self.by = {(row["agency_id"], int(row["year"])): row for row in r.to_dict("records")}
+
+    def pairs(self) -> Iterable[tuple[dict, dict]]:
+        """(previous, current) reports of the same agency in consecutive years."""
+        for (agency, year), cur in sorted(self.by.items()):
+            prev = self.by.get((agency, year - 1))
+            if prev is not None:
+                yield prev, cur
 
 
-def _cells(df: pd.DataFrame, report_id: str, row_col: str, col_col: str) -> dict[tuple[str, str], pd.Series]:
-    sub = df[df["report_id"] == report_id]
-    return {(r, c): x for r, c, x in zip(sub[row_col], sub[col_col], (y for _, y in sub.iterrows()))}
+class _Cells:
+    """One cell dataset: report_id -> {(row, col): {"value", "raw", "page"}}, built on demand per
+    report from column arrays grouped once."""
+
+    def __init__(self, df: pd.DataFrame, row_col: str, col_col: str):
+        self._pos = df.groupby("report_id", sort=False).indices if not df.empty else {}
+        self._cols = {k: df[c].to_numpy(dtype=object) for k, c in
+                      (("row", row_col), ("col", col_col), ("value", "value"), ("raw", "raw"), ("page", "page"))
+                      if c in df.columns}
+
+    def of(self, report_id: str) -> dict[tuple[str, str], dict]:
+        idx = self._pos.get(report_id)
+        if idx is None:
+            return {}
+        c = self._cols
+        return {(c["row"][i], c["col"][i]): {k: c[k][i] for k in ("value", "raw", "page") if k in c} for i in idx}
 
 
-def _src(rep: pd.Series) -> dict:
+def _missing(cell: dict | None) -> bool:
+    return cell is None or pd.isna(cell["value"])
+
+
+class _Sections:
+    """report_id -> texts in order, and (report_id, number) -> the first text of that number."""
+
+    def __init__(self, sections: pd.DataFrame):
+        self.texts: dict[str, list[str]] = {}
+        self.numbered: dict[tuple[str, int], str] = {}
+        if sections.empty:
+            return
+        for rid, n, t in zip(sections["report_id"], sections["number"], sections["text"]):
+            t = "" if t is None or (isinstance(t, float) and pd.isna(t)) else str(t)
+            self.texts.setdefault(rid, []).append(t)
+            if not pd.isna(n):
+                self.numbered.setdefault((rid, int(n)), t)
+
+
+def _src(rep: dict) -> dict:
     return {"report_id": rep["report_id"], "source": rep.get("source"), "year": int(rep["year"])}
 
 
-def carry_over(reports, applications) -> list[dict]:
+def carry_over(reps: _Reports, applications: _Cells) -> list[dict]:
     """X1: 上年结转 this year == 结转下年度继续办理 last year, per column (also 2019→2021)."""
     out = []
-    for prev, cur in _pairs(reports):
-        p = _cells(applications, prev["report_id"], "row", "applicant")
-        c = _cells(applications, cur["report_id"], "row", "applicant")
+    for prev, cur in reps.pairs():
+        p, c = applications.of(prev["report_id"]), applications.of(cur["report_id"])
         for a in (k.key for k in APPLICANTS):
             before, now = p.get(("carried_forward", a)), c.get(("carried_over", a))
-            if before is None or now is None or pd.isna(before["value"]) or pd.isna(now["value"]):
+            if _missing(before) or _missing(now):
                 continue
             if int(before["value"]) != int(now["value"]):
                 out.append(_finding(
@@ -70,19 +106,17 @@ def carry_over(reports, applications) -> list[dict]:
     return out
 
 
-def _active_identity(reports, active, template, rule, severity, items, target, base, delta, sign):
+def _active_identity(reps, active, template, rule, severity, items, target, base, delta, sign):
     """target_Y ?= base_{Y-1} + sign * delta_(Y or Y-1), item by item."""
     out = []
-    for prev, cur in _pairs(reports):
+    for prev, cur in reps.pairs():
         if prev["template"] != template or cur["template"] != template:
             continue
-        p = _cells(active, prev["report_id"], "item", "measure")
-        c = _cells(active, cur["report_id"], "item", "measure")
+        p, c = active.of(prev["report_id"]), active.of(cur["report_id"])
         for item in items:
             t, b = c.get((item, target)), p.get((item, base))
             d = (c if delta[1] == "cur" else p).get((item, delta[0]))
-            vals = [t, b, d]
-            if any(v is None or pd.isna(v["value"]) for v in vals):
+            if any(_missing(v) for v in (t, b, d)):
                 continue
             expected = b["value"] + sign * d["value"]
             if abs(t["value"] - expected) > 1e-6:
@@ -95,29 +129,28 @@ def _active_identity(reports, active, template, rule, severity, items, target, b
     return out
 
 
-def active_continuity(reports, active) -> list[dict]:
+def active_continuity(reps: _Reports, active: _Cells) -> list[dict]:
     items19 = ("licensing", "other_services", "penalty", "coercion", "fees")
-    out = _active_identity(reports, active, "2019", "cross_year_items_last_year", "error", items19,
+    out = _active_identity(reps, active, "2019", "cross_year_items_last_year", "error", items19,
                            "items_last_year", "items_last_year", ("change", "prev"), 1)
     # X4, heuristic: 对外公开总数量 grows by 本年新公开数量 (warning only).
-    out += _active_identity(reports, active, "2019", "cross_year_total_published", "warning",
+    out += _active_identity(reps, active, "2019", "cross_year_total_published", "warning",
                             ("regulations", "normative_documents"), "total_published", "total_published",
                             ("published", "cur"), 1)
-    return out + in_force_heuristic(reports, active)
+    return out + in_force_heuristic(reps, active)
 
 
-def in_force_heuristic(reports, active) -> list[dict]:
+def in_force_heuristic(reps: _Reports, active: _Cells) -> list[dict]:
     """X3 (2021 表二): 现行有效_Y ≈ 现行有效_{Y-1} + 制发_Y − 废止_Y. Fails in practice (清理), so warning."""
     out = []
-    for prev, cur in _pairs(reports):
+    for prev, cur in reps.pairs():
         if prev["template"] != "2021" or cur["template"] != "2021":
             continue
-        p = _cells(active, prev["report_id"], "item", "measure")
-        c = _cells(active, cur["report_id"], "item", "measure")
+        p, c = active.of(prev["report_id"]), active.of(cur["report_id"])
         for item in ("regulations", "normative_documents"):
             now, last = c.get((item, "in_force")), p.get((item, "in_force"))
             issued, repealed = c.get((item, "issued")), c.get((item, "repealed"))
-            if any(v is None or pd.isna(v["value"]) for v in (now, last, issued, repealed)):
+            if any(_missing(v) for v in (now, last, issued, repealed)):
                 continue
             expected = last["value"] + issued["value"] - repealed["value"]
             if abs(now["value"] - expected) > 1e-6:
@@ -131,83 +164,58 @@ def in_force_heuristic(reports, active) -> list[dict]:
     return out
 
 
-def _shingles(text: str) -> set[int]:
-    t = re.sub(r"\s+", "", text or "")
-    t = re.sub(r"\d+", "#", t)  # years and counts change every year; the prose should not
-    return {zlib.crc32(t[i:i + SHINGLE].encode()) for i in range(max(0, len(t) - SHINGLE + 1))}
-
-
 def similarity(a: str, b: str) -> float:
-    sa, sb = _shingles(a), _shingles(b)
-    if not sa or not sb:
-        return 0.0
-    return len(sa & sb) / len(sa | sb)
+    return jaccard(shingles(a), shingles(b))
 
 
-def similar_sections(reports, sections, numbers=(5, 1)) -> list[dict]:
+def similar_sections(reps: _Reports, sections: _Sections, numbers=(5, 1)) -> list[dict]:
     """Section 五/一 nearly identical to last year's (年年雷同): warning with the score."""
     out = []
-    for prev, cur in _pairs(reports):
+    for prev, cur in reps.pairs():
         for n in numbers:
-            a = sections[(sections["report_id"] == prev["report_id"]) & (sections["number"] == n)]["text"]
-            b = sections[(sections["report_id"] == cur["report_id"]) & (sections["number"] == n)]["text"]
-            if a.empty or b.empty or len(str(b.iloc[0])) < 40:
+            a = sections.numbered.get((prev["report_id"], n))
+            b = sections.numbered.get((cur["report_id"], n))
+            if a is None or b is None or len(b) < 40:
                 continue
-            score = similarity(str(a.iloc[0]), str(b.iloc[0]))
+            score = similarity(a, b)
             if score >= SIMILAR_SECTION_THRESHOLD:
                 out.append(_finding(cur["report_id"], f"cross_year_similar_section_{n}", "warning",
                                     f"第{n}部分与上一年报告几乎相同（相似度 {score:.2f}）",
                                     {"score": round(score, 3), "this_year": _src(cur), "last_year": _src(prev),
-                                     "quote": str(b.iloc[0])[:200]}))
+                                     "quote": b[:200]}))
     return out
 
 
-def copied_between_agencies(reports, sections, numbers=(5, 1)) -> list[dict]:
-    """The same narrative published by different agencies in the same year (跨区域抄袭)."""
+def copied_between_agencies(reports: pd.DataFrame, sections: _Sections, numbers=(5, 1)) -> list[dict]:
+    """The same narrative published by different agencies in the same year (跨区域抄袭): one
+    warning per copying report, naming the earliest report (by source) it nearly equals."""
+    meta = {r["report_id"]: r for r in reports.to_dict("records")}
     out = []
-    meta = reports.set_index("report_id")
     for n in numbers:
-        s = sections[sections["number"] == n]
-        items = [(rid, _shingles(str(t))) for rid, t in zip(s["report_id"], s["text"]) if len(str(t)) >= 80]
-        # Bucket by a few min-hash values so the comparison is not all pairs on large corpora.
-        buckets: dict[tuple[int, int], list[int]] = {}
-        for i, (_, sh) in enumerate(items):
-            for seed in range(4):
-                buckets.setdefault((seed, min((h ^ (seed * 0x9E3779B1)) & 0xFFFFFFFF for h in sh)), []).append(i)
-        seen = set()
-        for members in buckets.values():
-            for i in members:
-                for j in members:
-                    if i >= j or (i, j) in seen:
-                        continue
-                    seen.add((i, j))
-                    (ri, si), (rj, sj) = items[i], items[j]
-                    if ri not in meta.index or rj not in meta.index:
-                        continue
-                    mi, mj = meta.loc[ri], meta.loc[rj]
-                    if mi["agency_id"] == mj["agency_id"] or mi["year"] != mj["year"]:
-                        continue
-                    score = len(si & sj) / len(si | sj)
-                    if score >= SIMILAR_SECTION_THRESHOLD:
-                        later = rj if str(mj.get("source")) > str(mi.get("source")) else ri
-                        other = ri if later == rj else rj
-                        out.append(_finding(later, f"cross_agency_similar_section_{n}", "warning",
-                                            f"第{n}部分与另一机关同年报告几乎相同（相似度 {score:.2f}）",
-                                            {"score": round(score, 3), "other_report_id": other,
-                                             "other_agency": meta.loc[other]["agency"]}))
+        by_year: dict[int, list[tuple[str, str, str]]] = {}
+        for (rid, number), text in sections.numbered.items():
+            m = meta.get(rid)
+            if number != n or m is None or len(text) < 80 or pd.isna(m.get("year")):
+                continue
+            by_year.setdefault(int(m["year"]), []).append((str(m.get("source")), rid, text))
+        for items in by_year.values():
+            for rid, other, score in near_duplicates(sorted(items), meta):
+                out.append(_finding(rid, f"cross_agency_similar_section_{n}", "warning",
+                                    f"第{n}部分与另一机关同年报告几乎相同（相似度 {score:.2f}）",
+                                    {"score": round(score, 3), "other_report_id": other,
+                                     "other_agency": meta[other]["agency"]}))
     return out
 
 
-def yoy_statements(reports, applications, sections) -> list[dict]:
+def yoy_statements(reps: _Reports, applications: _Cells, sections: _Sections) -> list[dict]:
     """X5: "收到…N件，同比上升P%" against last year's 本年新收 总计."""
     out = []
-    for prev, cur in _pairs(reports):
-        last = applications[(applications["report_id"] == prev["report_id"]) & (applications["row"] == "received_new")
-                            & (applications["applicant"] == "total")]["value"]
-        if last.empty or pd.isna(last.iloc[0]):
+    for prev, cur in reps.pairs():
+        last = applications.of(prev["report_id"]).get(("received_new", "total"))
+        if _missing(last):
             continue
-        last_v = float(last.iloc[0])
-        text = "\n".join(sections[sections["report_id"] == cur["report_id"]]["text"].astype(str))
+        last_v = float(last["value"])
+        text = "\n".join(sections.texts.get(cur["report_id"], ()))
         for m in _YOY.finditer(text):
             n, pct = float(m.group(2)), float(m.group(4))
             sign = 1 if m.group(3) in ("上升", "增长", "增加") else -1
@@ -223,9 +231,11 @@ def yoy_statements(reports, applications, sections) -> list[dict]:
 
 def cross_year_findings(reports: pd.DataFrame, applications: pd.DataFrame, active: pd.DataFrame,
                         sections: pd.DataFrame) -> list[dict]:
-    out = carry_over(reports, applications)
-    out += active_continuity(reports, active)
-    out += similar_sections(reports, sections)
-    out += copied_between_agencies(reports, sections)
-    out += yoy_statements(reports, applications, sections)
+    reps, secs = _Reports(reports), _Sections(sections)
+    apps, act = _Cells(applications, "row", "applicant"), _Cells(active, "item", "measure")
+    out = carry_over(reps, apps)
+    out += active_continuity(reps, act)
+    out += similar_sections(reps, secs)
+    out += copied_between_agencies(reports, secs)
+    out += yoy_statements(reps, apps, secs)
     return out
