@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import re
 import zlib
 from collections import Counter
@@ -133,10 +134,27 @@ def _line_from(raw: dict, page: int) -> Line:
                 sizes[len(sizes) // 2], bold)
 
 
+def has_overprint(chars: list[dict], tol: int = 1) -> bool:
+    """Is some glyph printed twice within ``tol`` pt (fake bold)? One pass with a grid of
+    integer positions: two glyphs within 1 pt have floors at most 1 apart."""
+    seen: set[tuple[str, int, int]] = set()
+    for c in chars:
+        t = c["text"]
+        if not t.strip():
+            continue
+        x, y = math.floor(c["x0"]), math.floor(c["top"])
+        if any((t, x + dx, y + dy) in seen for dx in range(-tol, tol + 1) for dy in range(-tol, tol + 1)):
+            return True
+        seen.add((t, x, y))
+    return False
+
+
 def read_page(page) -> PageContent:
     number = page.page_number
     # Fake bold is the same glyph printed twice, a hair apart: one printed character.
-    page = page.dedupe_chars(tolerance=1, extra_attrs=("size",))
+    # pdfplumber's dedupe costs more than table finding, so it runs only where a twin exists.
+    if has_overprint(page.chars):
+        page = page.dedupe_chars(tolerance=1, extra_attrs=("size",))
     content = PageContent(number, float(page.height))
     # "(cid:123)" is what pdfminer gives for glyphs it cannot map to Unicode: not a text layer.
     visible = [c["text"] for c in page.chars if c["text"].strip()]

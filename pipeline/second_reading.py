@@ -2,8 +2,11 @@
 
 When a report fails a table identity (R1, R4, R5, R6), the failing table is read again with a
 different method, so that analysts can trust that an ``error`` is the publisher's and not ours:
-- PDF (text layer or scanned): the pages of the failing cells are rendered and OCR'd (at another
-  resolution than a scan's first OCR), and the document is normalised again with those tables;
+- PDF: the pages of the failing cells are read again and the document is normalised again with
+  those tables. OCR'd values are read by OCR again (at another resolution than the first OCR);
+  a text layer by a second table finder (extractors/pdf_second.py: another finder, whole words),
+  which costs tens of ms where OCR costs seconds a page. ``XXGK_SECOND_READING=ocr`` OCRs text
+  pages too (a font that maps digits wrongly shows only in pixels); ``off`` skips the step;
 - HTML, DOCX, text: the grid IS the document's markup, there is no second way to read the same
   cells, so the finding is the publisher's by construction (said so in its evidence).
 Outcomes, written on the finding (``origin``) and its evidence:
@@ -17,6 +20,7 @@ Outcomes, written on the finding (``origin``) and its evidence:
 """
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 from extractors.document import Document, Table
@@ -36,29 +40,50 @@ def _pages_of(report: Report, findings: list[Finding]) -> list[int]:
     return sorted({v.page for v in report.values if v.table in tables and v.page})
 
 
-def _ocr_document(doc: Document, data: bytes, pages: list[int]) -> Document:
-    """The document with every table touching ``pages`` replaced by OCR'd tables of those pages."""
+def _ocr_tables(data: bytes, pages: list[int]) -> list[Table]:
     from extractors import ocr
 
+    return [b for p in pages for b in ocr.page_blocks(ocr.render_pdf_page(data, p - 1, SECOND_DPI), p)
+            if isinstance(b, Table)]
+
+
+def mode() -> str:
+    """``auto`` (default): OCR for OCR'd values, the second table finder for a text layer;
+    ``ocr``: OCR for every PDF (slow, seconds a page); ``off``: no second reading."""
+    m = os.environ.get("XXGK_SECOND_READING", "auto").strip().lower()
+    return m if m in ("auto", "ocr", "off") else "auto"
+
+
+def _second_document(doc: Document, data: bytes, pages: list[int], use_ocr: bool) -> tuple[Document, str]:
+    """The document with every table touching ``pages`` replaced by a second reading of those pages."""
     touched = [b for b in doc.blocks if isinstance(b, Table) and set(b.pages or (b.page,)) & set(pages)]
     all_pages = sorted(set(pages) | {p for t in touched for p in (t.pages or (t.page,)) if p})
-    ocr_tables = [b for p in all_pages for b in ocr.page_blocks(ocr.render_pdf_page(data, p - 1, SECOND_DPI), p)
-                  if isinstance(b, Table)]
+    if use_ocr:
+        tables, method = _ocr_tables(data, all_pages), f"ocr@{SECOND_DPI}dpi"
+    else:
+        from extractors.pdf_second import METHOD, read_tables
+
+        tables, method = read_tables(data, all_pages), METHOD
     blocks, inserted = [], False
     for b in doc.blocks:
         if any(b is t for t in touched):
             if not inserted:
-                blocks.extend(ocr_tables)
+                blocks.extend(tables)
                 inserted = True
             continue
         blocks.append(b)
     if not inserted:
-        blocks.extend(ocr_tables)
-    return replace(doc, blocks=blocks)
+        blocks.extend(tables)
+    return replace(doc, blocks=blocks), method
 
 
 def _key(f: Finding) -> tuple:
     return f.rule, tuple(sorted(map(tuple, f.cells)))
+
+
+def _involved(report: Report, f: Finding) -> list[Value]:
+    cells = {tuple(c) for c in f.cells}
+    return [v for v in report.values if v.table == f.table and (v.row, v.col) in cells]
 
 
 def _cells_of(report: Report, table: str) -> dict[tuple[str, str], Value]:
@@ -78,8 +103,15 @@ def check(report: Report, doc: Document, data: bytes) -> None:
     from extractors.normalise import normalise
     from pipeline.validate import validate
 
+    chosen = mode()
+    if chosen == "off":
+        for f in errors:
+            f.evidence["second_reading"] = "not run (XXGK_SECOND_READING=off)"
+        return
+    use_ocr = chosen == "ocr" or any(v.method == "ocr" for f in errors for v in _involved(report, f))
     try:
-        second = normalise(_ocr_document(doc, data, _pages_of(report, errors)))
+        second_doc, method = _second_document(doc, data, _pages_of(report, errors), use_ocr)
+        second = normalise(second_doc)
         second.findings = validate(second)
     except Exception as e:  # noqa: BLE001 - no second reading: the first one stands, said so
         for f in errors:
@@ -92,7 +124,7 @@ def check(report: Report, doc: Document, data: bytes) -> None:
         involved = [tuple(c) for c in f.cells]
         a = {c: first_cells[c].value for c in involved if c in first_cells}
         b = {c: second_cells[c].value for c in involved if c in second_cells}
-        f.evidence["second_reading"] = {"method": f"ocr@{SECOND_DPI}dpi", "values": {"/".join(c): v for c, v in b.items()}}
+        f.evidence["second_reading"] = {"method": method, "values": {"/".join(c): v for c, v in b.items()}}
         ocr_first = any(first_cells[c].method == "ocr" for c in involved if c in first_cells)
         if _key(f) not in still and a != b and all(v is not None for v in b.values()) and ocr_first:
             # An OCR'd value is never overwritten (issue 3): the misread is ours, said so; the

@@ -523,3 +523,16 @@ def test_corpus_narrative(name: str) -> None:
     assert len(doc.meta["furniture"]) == doc.n_pages
     pages = [p.page for p in doc.paragraphs]
     assert pages == sorted(pages) and pages[0] == 1
+
+
+def test_overprinted_glyphs_are_detected_and_plain_pages_skip_the_dedupe():
+    from extractors.pdf import has_overprint
+
+    def ch(t, x, y):
+        return {"text": t, "x0": x, "top": y}
+
+    plain = [ch("1", 10.0, 20.0), ch("2", 15.0, 20.0), ch("1", 10.0, 40.0), ch(" ", 10.2, 20.1)]
+    assert not has_overprint(plain)
+    assert has_overprint(plain + [ch("2", 15.6, 20.4)])  # fake bold: the same glyph 0.6 pt away
+    assert has_overprint([ch("7", 0.95, 5.0), ch("7", 1.05, 5.0)])  # across an integer boundary
+    assert not has_overprint([ch("7", 10.0, 5.0), ch("7", 12.5, 5.0)])  # "77", not a twin
