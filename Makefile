@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.xxgk-installed
 SHARED_CORPUS := $(wildcard ../shared/corpus)
 
-.PHONY: setup deps run test eval clean
+.PHONY: setup deps run test eval bench bench-scale clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,10 @@ eval: $(STAMP)
 # Figures of issue 5 (speed, re-run, memory, Prefect overhead); BENCH_N=3000 scales the corpus.
 bench: $(STAMP)
 	$(BIN)/python -m pipeline.bench --json tmp/bench/bench.json
+
+# Memory and speed at 10^4 reports (first run + unchanged re-run); BENCH_N changes the size.
+bench-scale: $(STAMP)
+	$(BIN)/python -m pipeline.bench --scale --json tmp/bench/scale.json
 
 clean:
 	rm -rf data/out .pytest_cache

@@ -17,6 +17,7 @@ number of worker processes (``BENCH_WORKERS``, default 2):
 - ``baseline``: bare pdfplumber ``page.extract_tables()`` over every page of the same PDFs;
 - ``stages``: one process, a sample of each format, time per stage (read, normalise, claims,
   validate, second reading, rows, write).
+``--scale`` (``make bench-scale``): 10^4 reports, first run and unchanged re-run only, for memory.
 Nothing is asserted: the figures are compared with the targets of issue 5 and printed.
 """
 from __future__ import annotations
@@ -317,6 +318,39 @@ def bench(json_path: Path) -> dict:
     return res
 
 
+def scale(json_path: Path) -> dict:
+    """``make bench-scale``: memory and speed at 10^4 reports (``BENCH_N``, default 10000): one
+    first run over the whole corpus and one unchanged re-run, each in a fresh process."""
+    import shutil
+
+    os.environ.setdefault("BENCH_N", "10000")
+    workers = int(os.environ.get("BENCH_WORKERS", "2"))
+    n = sizes()
+    t0 = time.perf_counter()
+    corpus = generate(BENCH_DIR, n)
+    gen_s = time.perf_counter() - t0
+    out = BENCH_DIR / "runs" / f"scale-{sum(n.values())}"
+    shutil.rmtree(out, ignore_errors=True)
+    everything = [str(corpus / f) for f in FORMATS]
+    first = child("plain", {"paths": everything, "out": str(out), "workers": workers})
+    again = child("plain", {"paths": everything, "out": str(out), "workers": workers})
+    res = {"corpus": {**n, "folder": str(corpus), "generated_in_s": round(gen_s, 1)}, "workers": workers,
+           "reports": first["reports"], "seconds": round(first["seconds"], 1),
+           "reports_per_s": round(first["reports"] / first["seconds"], 1),
+           "finalize_seconds": round(first["finalize_seconds"], 1), "peak_rss_mb": first["peak_rss_mb"],
+           "statuses": first["statuses"], "rerun_seconds": round(again["seconds"], 2),
+           "rerun_ratio": round(again["seconds"] / first["seconds"], 4), "rerun_extracted": again["reports"],
+           "rerun_peak_rss_mb": again["peak_rss_mb"],
+           "files": sum(1 for _ in out.rglob("*.parquet"))}
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(res, ensure_ascii=False, indent=1))
+    print(f"{res['reports']} reports ({n['html']} HTML, {n['docx']} DOCX, {n['pdf']} PDF), {workers} workers: "
+          f"{res['seconds']} s = {res['reports_per_s']} reports/s (derived datasets {res['finalize_seconds']} s); "
+          f"peak RSS {res['peak_rss_mb']} MB (target <= 1024 at 10^4); unchanged re-run {res['rerun_seconds']} s = "
+          f"{res['rerun_ratio']:.1%}, {res['rerun_extracted']} extracted; {res['files']} Parquet files")
+    return res
+
+
 def print_figures(res: dict) -> None:
     c = res["corpus"]
     print(f"corpus: {c['html']} HTML, {c['docx']} DOCX, {c['pdf']} PDF ({c['pdf_pages']} pages); "
@@ -349,12 +383,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", default=str(BENCH_DIR / "bench.json"))
     ap.add_argument("--step")
+    ap.add_argument("--scale", action="store_true", help="10^4 reports (BENCH_N): first run + re-run only")
     ap.add_argument("--args", default="{}")
     a = ap.parse_args(argv)
     if a.step:
         result = STEPS[a.step](json.loads(a.args))
         result["peak_rss_mb"] = peak_rss_mb()
         print(json.dumps(result, default=str))
+        return 0
+    if a.scale:
+        scale(Path(a.json))
         return 0
     res = bench(Path(a.json))
     print_figures(res)

@@ -18,11 +18,13 @@ LEVELS = ("agency", "county", "city", "province")
 RANK_BY = "disclosure_rate"
 
 
-def load_dataset(out: str | Path, name: str) -> pd.DataFrame:
+def load_dataset(out: str | Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """One dataset of an output folder as a DataFrame; ``columns`` reads only those (memory at
+    10^4+ reports: the cell datasets hold hundreds of rows per report)."""
     path = Path(out) / name
     if not path.exists() or not any(path.rglob("*.parquet")):
-        return pd.DataFrame()
-    df = pd.read_parquet(path)
+        return pd.DataFrame(columns=columns or [])
+    df = pd.read_parquet(path, columns=columns)
     for col in df.columns:  # hive partition columns come back as categoricals
         if isinstance(df[col].dtype, pd.CategoricalDtype):
             df[col] = df[col].astype(str)

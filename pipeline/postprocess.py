@@ -29,6 +29,10 @@ from schemas.datasets import arrow_schema
 
 DERIVED_FILE = "derived.parquet"
 CROSS_YEAR_FILE = "derived-cross_year.parquet"
+# Only the columns the derived datasets read (pipeline/metrics.py, pipeline/crossyear.py).
+NEEDED = {"applications": ["report_id", "row", "applicant", "value", "raw", "page"],
+          "reviews_litigation": ["report_id", "proceeding", "outcome", "value"],
+          "active_disclosure": ["report_id", "item", "measure", "value", "raw"]}
 
 
 def _write_atomic(out: Path, dataset: str, name: str, rows: list[dict]) -> None:
@@ -44,7 +48,7 @@ def _write_atomic(out: Path, dataset: str, name: str, rows: list[dict]) -> None:
 
 
 def _reports(out: Path) -> pd.DataFrame:
-    reports = load_dataset(out, "reports")
+    reports = load_dataset(out, "reports", ["report_id", "agency", "year", "status", "template", "source"])
     if reports.empty:
         return reports
     reports = reports[reports["status"] != "failed"].copy()
@@ -74,8 +78,8 @@ def finalize(out: str | Path) -> dict[str, int]:
         reports = _reports(out)
         if reports.empty:
             return {"agencies": 0, "metrics": 0, "cross_year_findings": 0}
-        cells = {ds: load_dataset(out, ds) for ds in ("applications", "reviews_litigation", "active_disclosure")}
-        sections = load_dataset(out, "sections")
+        cells = {ds: load_dataset(out, ds, cols) for ds, cols in NEEDED.items()}
+        sections = load_dataset(out, "sections", ["report_id", "number", "text"])
         agencies = agency_rows(reports)
         metrics = metrics_rows(reports, cells).to_dict("records")
         findings = cross_year_findings(reports, cells["applications"], cells["active_disclosure"],
