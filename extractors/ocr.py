@@ -182,7 +182,7 @@ def _grid_cells(region) -> tuple[list[int], list[int], list[tuple[int, int, int,
     return [y + y0 for y in ys], [x + x0 for x in xs], sorted(cells)
 
 
-def _join_boxes(boxes: list[Box]) -> str:
+def _group_lines(boxes: list[Box]) -> list[list[Box]]:
     """Boxes in reading order: lines by vertical position, left to right inside a line."""
     lines: list[list[Box]] = []
     for b in sorted(boxes, key=lambda b: b.cy):
@@ -190,7 +190,11 @@ def _join_boxes(boxes: list[Box]) -> str:
             lines[-1].append(b)
         else:
             lines.append([b])
-    return "\n".join("".join(x.text for x in sorted(line, key=lambda b: b.x0)) for line in lines)
+    return [sorted(line, key=lambda b: b.x0) for line in lines]
+
+
+def _join_boxes(boxes: list[Box]) -> str:
+    return "\n".join("".join(x.text for x in line) for line in _group_lines(boxes))
 
 
 @dataclass
@@ -269,18 +273,9 @@ def page_blocks(gray, page: int) -> list[Block]:
 
 def _line_boxes(boxes: list[Box]) -> list[Box]:
     """Boxes grouped into text lines; each line becomes one Box spanning its words."""
-    out: list[list[Box]] = []
-    for b in sorted(boxes, key=lambda b: b.cy):
-        if out and abs(out[-1][-1].cy - b.cy) < max(8.0, (b.y1 - b.y0) * 0.5):
-            out[-1].append(b)
-        else:
-            out.append([b])
-    lines = []
-    for bs in out:
-        bs.sort(key=lambda b: b.x0)
-        lines.append(Box("".join(b.text for b in bs), min(b.x0 for b in bs), min(b.y0 for b in bs),
-                         max(b.x1 for b in bs), max(b.y1 for b in bs), min(b.score for b in bs)))
-    return lines
+    return [Box("".join(b.text for b in bs), min(b.x0 for b in bs), min(b.y0 for b in bs),
+                max(b.x1 for b in bs), max(b.y1 for b in bs), min(b.score for b in bs))
+            for bs in _group_lines(boxes)]
 
 
 def render_pdf_page(data: bytes, page_index: int, dpi: int = RENDER_DPI):

@@ -136,7 +136,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "agencies": ("agency_id",),
     "metrics": ("report_id",),
     "legacy_statistics": ("report_id", "label", "column"),
-    "claims": ("report_id", "kind", "quote"),
+    "claims": ("report_id", "kind", "subject", "quote"),
 }
 
 

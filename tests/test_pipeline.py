@@ -49,9 +49,9 @@ def read(out: Path, name: str) -> pd.DataFrame:
     return df
 
 
-# Datasets whose declared key is unique per row (one claim sentence may state several numbers of
-# one kind, so claims repeat (report_id, kind, quote); findings may repeat a message).
-UNIQUE_KEYED = ("reports", "active_disclosure", "applications", "reviews_litigation", "sections", "failures")
+# Datasets whose declared key is unique per row (a claim sentence stating several numbers of one
+# kind tells them apart by subject; findings may repeat a message).
+UNIQUE_KEYED = ("reports", "active_disclosure", "applications", "reviews_litigation", "sections", "failures", "claims")
 
 
 def snapshot(out: Path) -> dict[str, pd.DataFrame]:
