@@ -140,7 +140,9 @@ def render_pdf(docx_bytes: bytes, timeout: float = SOFFICE_TIMEOUT_S) -> bytes:
 
 
 def render_pdfs(docx_files: list[bytes], timeout: float = SOFFICE_TIMEOUT_S) -> list[bytes]:
-    """Many DOCX -> PDF in ONE soffice call: start-up (seconds) is paid once, not per report."""
+    """Many DOCX -> PDF in ONE soffice call: start-up (seconds) is paid once, not per report.
+    A long batch sometimes ends early with exit 0 and PDFs missing (seen at ~250 of 769 files):
+    the missing ones are converted again in one more call before giving up."""
     exe = soffice_path()
     if exe is None:
         raise MissingTool(f"soffice not found. {INSTALL_HINT}", source="samplegen")
@@ -152,20 +154,29 @@ def render_pdfs(docx_files: list[bytes], timeout: float = SOFFICE_TIMEOUT_S) -> 
         for i, data in enumerate(docx_files):
             sources.append(work / f"report-{i:05d}.docx")
             sources[-1].write_bytes(data)
-        profile = work / f"lo-profile-{os.getpid()}"
-        cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-               "--convert-to", "pdf", "--outdir", str(work), *map(str, sources)]
-        budget = timeout * max(1, len(sources) / 20)
-        try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=budget, check=False)
-        except subprocess.TimeoutExpired as e:
-            raise ReadError(f"LibreOffice did not finish within {budget:.0f} s", source="samplegen") from e
+        proc = None
+        for attempt in range(2):
+            missing = [src for src in sources if not src.with_suffix(".pdf").exists()]
+            if not missing:
+                break
+            proc = _soffice_to_pdf(exe, work, missing, timeout, attempt)
         out = []
         for src in sources:
             pdf = src.with_suffix(".pdf")
             if not pdf.exists():
-                err = (proc.stderr or proc.stdout or b"").decode("utf-8", "replace").strip()[:300]
-                raise ReadError(f"LibreOffice wrote no PDF for {src.name} (exit {proc.returncode}): {err}",
+                err = (proc.stderr or proc.stdout or b"").decode("utf-8", "replace").strip()[:300] if proc else ""
+                raise ReadError(f"LibreOffice wrote no PDF for {src.name} (exit {proc.returncode if proc else '?'}): {err}",
                                 source="samplegen")
             out.append(pdf.read_bytes())
         return out
+
+
+def _soffice_to_pdf(exe: str, work: Path, sources: list[Path], timeout: float, attempt: int):
+    profile = work / f"lo-profile-{os.getpid()}-{attempt}"
+    cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+           "--convert-to", "pdf", "--outdir", str(work), *map(str, sources)]
+    budget = timeout * max(1, len(sources) / 20)
+    try:
+        return subprocess.run(cmd, capture_output=True, timeout=budget, check=False)
+    except subprocess.TimeoutExpired as e:
+        raise ReadError(f"LibreOffice did not finish within {budget:.0f} s", source="samplegen") from e
