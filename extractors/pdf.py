@@ -126,7 +126,9 @@ def _in_any_cell(obj: dict, tables: list[PageTable]) -> bool:
 
 def _line_from(raw: dict, page: int) -> Line:
     chars = [c for c in raw["chars"] if c["text"].strip()]
-    sizes = sorted(round(c["size"], 1) for c in chars) or [0.0]
+    # Half up to 0.1 pt, past float noise: 319 x 0.05 is 15.9499… in pdfminer and 15.9500…
+    # in pdfium (extractors/pdf_textpages.py); both mean 16.0.
+    sizes = sorted(math.floor(c["size"] * 10 + 0.5 + 1e-6) / 10 for c in chars) or [0.0]
     # Bold only when the whole line is: a run-in heading "（五）…情况。" followed by body text
     # on the same line is a body line.
     bold = bool(chars) and all(BOLD_FONT_RE.search(c.get("fontname", "")) for c in chars)
@@ -171,6 +173,47 @@ def read_page(page) -> PageContent:
     for raw in text_page.extract_text_lines(return_chars=True, strip=True):
         if raw["text"].strip():
             _place_line(content, _line_from(raw, number))
+    return content
+
+
+def open_pdfium(data: bytes):
+    """The same PDF in pdfium, for its pages of pure text (extractors/pdf_textpages.py); None
+    when pdfium cannot open it (the pdfplumber path reads every page then)."""
+    try:
+        import pypdfium2 as pdfium
+
+        return pdfium.PdfDocument(data)
+    except Exception:  # noqa: BLE001 - missing package or a file pdfium refuses: the slow path
+        return None
+
+
+def text_only_page(fast, page) -> PageContent | None:
+    """A page of pure text read through pdfium (same lines as ``read_page``), or None."""
+    from extractors.pdf_textpages import font_descents, page_chars, text_lines
+
+    if fast is None or tuple(page.bbox) != (0, 0, page.width, page.height):
+        return None
+    descents = font_descents(page)
+    if descents is None:
+        return None
+    from pdfminer.pdftypes import resolve1
+
+    for stream in page.page_obj.contents:  # inflated through the capped zlib: bombs still stop
+        resolve1(stream).get_data()
+    pg = fast[page.page_number - 1]
+    try:
+        w, h = pg.get_size()
+        if abs(w - float(page.width)) > 0.01 or abs(h - float(page.height)) > 0.01:
+            return None
+        chars = page_chars(pg, descents)
+    finally:
+        pg.close()
+    if not chars or has_overprint(chars):
+        return None  # no text (a blank or scanned page) or fake bold: pdfplumber decides
+    content = PageContent(page.page_number, float(page.height), has_text=True)
+    for raw in text_lines(chars, float(page.width), float(page.height)):
+        if raw["text"].strip():
+            _place_line(content, _line_from(raw, page.page_number))
     return content
 
 
@@ -417,15 +460,17 @@ class PdfReader:
 
     def read(self, data: bytes, source: str) -> Document:
         pdf, n_pages = _open(data, source)
+        fast = None
         try:
             info = pdf_info(pdf)
             if n_pages > MAX_PAGES:
                 raise ResourceLimit(f"PDF has {n_pages} pages, more than the cap of {MAX_PAGES}",
                                     source=source)
             pages = []
+            fast = open_pdfium(data)
             for page in pdf.pages:
                 try:
-                    pages.append(read_page(page))
+                    pages.append(text_only_page(fast, page) or read_page(page))
                 except MemoryError:
                     raise
                 except Exception as exc:
@@ -438,6 +483,8 @@ class PdfReader:
                     page.close()  # drop the page's parsed objects: memory stays flat on long PDFs
         finally:
             pdf.close()
+            if fast is not None:
+                fast.close()
         if not pages:
             raise ReadError("PDF has no pages", source=source)
         without_text = [p.number for p in pages if not p.has_text]
