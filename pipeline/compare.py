@@ -18,15 +18,29 @@ LEVELS = ("agency", "county", "city", "province")
 RANK_BY = "disclosure_rate"
 
 
-def load_dataset(out: str | Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """One dataset of an output folder as a DataFrame; ``columns`` reads only those (memory at
-    10^4+ reports: the cell datasets hold hundreds of rows per report)."""
+def load_dataset(out: str | Path, name: str, columns: list[str] | None = None,
+                 categorical: bool = False) -> pd.DataFrame:
+    """One dataset of an output folder as a DataFrame; ``columns`` reads only those, and
+    ``categorical`` keeps repeated strings (ids, keys, raw numbers) as categories: the cell
+    datasets hold hundreds of rows per report, ~1 GB as Python strings at 10^4 reports."""
     path = Path(out) / name
     if not path.exists() or not any(path.rglob("*.parquet")):
         return pd.DataFrame(columns=columns or [])
-    df = pd.read_parquet(path, columns=columns)
+    if categorical:
+        import pyarrow as pa
+        import pyarrow.dataset as pads
+
+        from schemas.datasets import arrow_schema
+
+        # Read the strings as dictionaries straight from Parquet: never one Python or Arrow
+        # string per row (a 64-character report_id on 1.7 M rows is 110 MB by itself).
+        strings = {f.name for f in arrow_schema(name) if pa.types.is_string(f.type)}
+        fmt = pads.ParquetFileFormat(read_options=pads.ParquetReadOptions(dictionary_columns=strings))
+        df = pads.dataset(path, format=fmt, partitioning="hive").to_table(columns=columns).to_pandas()
+    else:
+        df = pd.read_parquet(path, columns=columns)
     for col in df.columns:  # hive partition columns come back as categoricals
-        if isinstance(df[col].dtype, pd.CategoricalDtype):
+        if isinstance(df[col].dtype, pd.CategoricalDtype) and not categorical:
             df[col] = df[col].astype(str)
     if "year" in df.columns:
         df["year"] = pd.to_numeric(df["year"], errors="coerce").astype("Int64")

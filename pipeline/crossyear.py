@@ -14,6 +14,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from pipeline.columns import as_objects
 from pipeline.near_duplicates import THRESHOLD, jaccard, near_duplicates, shingles
 from schemas.keys import APPLICANTS
 
@@ -50,8 +51,8 @@ class _Cells:
     report from column arrays grouped once."""
 
     def __init__(self, df: pd.DataFrame, row_col: str, col_col: str):
-        self._pos = df.groupby("report_id", sort=False).indices if not df.empty else {}
-        self._cols = {k: df[c].to_numpy(dtype=object) for k, c in
+        self._pos = df.groupby("report_id", sort=False, observed=True).indices if not df.empty else {}
+        self._cols = {k: as_objects(df[c]) for k, c in
                       (("row", row_col), ("col", col_col), ("value", "value"), ("raw", "raw"), ("page", "page"))
                       if c in df.columns}
 

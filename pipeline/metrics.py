@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.columns import as_objects
 from schemas.metrics import METRICS
 
 _REF = re.compile(r"(applications|reviews_litigation|active_disclosure|metrics)\.([A-Za-z_*]+)(?:\.([A-Za-z_0-9]+))?")
@@ -73,8 +74,8 @@ def metrics_rows(reports: pd.DataFrame, datasets: dict[str, pd.DataFrame]) -> pd
     for ds, (rk, ck) in keys.items():
         df = datasets.get(ds)
         if df is not None and not df.empty:
-            index[ds] = (df.groupby("report_id", sort=False).indices, df[rk].to_numpy(dtype=object),
-                         df[ck].to_numpy(dtype=object), df["value"].to_numpy(dtype=object))
+            index[ds] = (df.groupby("report_id", sort=False, observed=True).indices, as_objects(df[rk]),
+                         as_objects(df[ck]), df["value"].to_numpy())
     rows = []
     for rep in reports.to_dict("records"):
         cells = {}

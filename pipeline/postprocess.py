@@ -78,7 +78,7 @@ def finalize(out: str | Path) -> dict[str, int]:
         reports = _reports(out)
         if reports.empty:
             return {"agencies": 0, "metrics": 0, "cross_year_findings": 0}
-        cells = {ds: load_dataset(out, ds, cols) for ds, cols in NEEDED.items()}
+        cells = {ds: load_dataset(out, ds, cols, categorical=True) for ds, cols in NEEDED.items()}
         sections = load_dataset(out, "sections", ["report_id", "number", "text"])
         agencies = agency_rows(reports)
         metrics = metrics_rows(reports, cells).to_dict("records")
