@@ -120,6 +120,14 @@ def extract_documents(docs: list[tuple[str, str | None]], cache: str | None, iso
     if isolate:
         _preload_steps()
         lim = replace(limits(), workers=1)
+        if lim.start_method is None:
+            # Chunk tasks run on threads: a worker forked while another thread holds a lock
+            # hung until the 300 s cap (one PDF in 390, reproducibly); a fork server is a clean
+            # single-threaded parent (26 reports/s, no stop). XXGK_START_METHOD overrides it.
+            import multiprocessing as mp
+
+            if "forkserver" in mp.get_all_start_methods():
+                lim = replace(lim, start_method="forkserver")
         for inp, bundle in run.process_inputs(inputs, lim):
             out[todo[inputs.index(inp)]] = bundle
     else:

@@ -193,6 +193,12 @@ STEP_MODULES = ("pipeline.run", "extractors.pdf", "extractors.pdf_tables", "extr
                 "extractors.text", "extractors.doc", "extractors.ocr", "extractors.normalise",
                 "extractors.glued", "extractors.claims", "extractors.legacy", "pipeline.validate",
                 "pdfplumber", "pypdf", "docx", "lxml.html", "lxml.etree",
+                # Everything a worker imports lazily, imported before any fork: a worker forked
+                # from a Prefect task thread while another thread held an import lock waits on
+                # that lock forever (seen as one document hitting the 300 s cap in the flow).
+                "extractors.pdf_textpages", "extractors.pdf_second", "extractors.ocr_fix",
+                "pipeline.second_reading", "pdfplumber.utils.text", "pdfminer.pdftypes",
+                "pypdfium2", "pypdfium2.raw", "numpy",
                 # rows of a report name the agency's place (pipeline/agencies.py): cpca loads its
                 # division list on import (~1.3 s), paid once here rather than per worker/chunk.
                 "pipeline.rows", "pipeline.agencies", "cpca")

@@ -45,6 +45,9 @@ def inputs(tmp_path: Path) -> Path:
 def extraction_counter(monkeypatch, tmp_path) -> dict[str, int]:
     """Counts calls of the extraction function, in task threads and in the forked worker
     processes that extract in isolation (each call appends a line to a file)."""
+    # The patched function must reach the workers: fork them from this process (the flow's
+    # default is a fork server, which would start them without the patch).
+    monkeypatch.setenv("XXGK_START_METHOD", "fork")
     log = tmp_path / "extractions.log"
     log.touch()
     real = process.extract_report
