@@ -188,8 +188,12 @@ def open_pdfium(data: bytes):
 
 
 def text_only_page(fast, page) -> PageContent | None:
-    """A page of pure text read through pdfium (same lines as ``read_page``), or None."""
-    from extractors.pdf_textpages import font_descents, page_chars, text_lines
+    """A page read from pdfium's objects instead of pdfminer's parse, or None (the caller then
+    reads it with ``read_page``). Pure text: lines straight from the characters; text and ruling:
+    the objects handed to pdfplumber, which finds the tables as usual (extractors/pdf_paths.py).
+    Images, forms and shadings, odd fonts or glyphs: None."""
+    from extractors.pdf_paths import PATH_OBJECT, page_paths
+    from extractors.pdf_textpages import TEXT_OBJECT, font_descents, object_types, page_chars, text_lines
 
     if fast is None or tuple(page.bbox) != (0, 0, page.width, page.height):
         return None
@@ -203,13 +207,21 @@ def text_only_page(fast, page) -> PageContent | None:
     pg = fast[page.page_number - 1]
     try:
         w, h = pg.get_size()
-        if abs(w - float(page.width)) > 0.01 or abs(h - float(page.height)) > 0.01:
+        types = object_types(pg)
+        if abs(w - float(page.width)) > 0.01 or abs(h - float(page.height)) > 0.01 or types - {TEXT_OBJECT, PATH_OBJECT}:
             return None
         chars = page_chars(pg, descents)
+        paths = page_paths(pg, float(page.height)) if PATH_OBJECT in types else {}
     finally:
         pg.close()
-    if not chars or has_overprint(chars):
-        return None  # no text (a blank or scanned page) or fake bold: pdfplumber decides
+    if not chars or has_overprint(chars) or paths is None:
+        return None  # no text (a blank or scanned page), fake bold, or a path we cannot mirror
+    if any(paths.values()):
+        for objs in [chars, *paths.values()]:
+            for o in objs:
+                o["page_number"] = page.page_number
+        page._objects = {"char": chars, **{k: v for k, v in paths.items() if v}}  # pdfplumber's cache
+        return read_page(page)
     content = PageContent(page.page_number, float(page.height), has_text=True)
     for raw in text_lines(chars, float(page.width), float(page.height)):
         if raw["text"].strip():

@@ -30,7 +30,8 @@ def _base(name: str) -> str:
 def font_descents(plumber_page) -> dict[str, float] | None:
     """Base font name -> descent per unit of size, as pdfminer computes it (the descriptor's
     /Descent, 0 when absent: LibreOffice writes 0), from the page's resources without parsing
-    its content. None when a Type3 font (pdfminer uses its bbox) or anything unexpected is there."""
+    its content. None when a Type3 font (pdfminer uses its bbox), a vertical-writing CMap, or
+    anything unexpected is there."""
     from pdfminer.pdftypes import resolve1
 
     try:
@@ -40,6 +41,8 @@ def font_descents(plumber_page) -> dict[str, float] | None:
             f = resolve1(ref)
             if getattr(f.get("Subtype"), "name", None) == "Type3":
                 return None
+            if str(getattr(resolve1(f.get("Encoding")), "name", "")).endswith("-V"):
+                return None  # vertical writing: pdfminer places those glyphs differently
             desc = resolve1(f["FontDescriptor"]) if "FontDescriptor" in f else None
             if desc is None and "DescendantFonts" in f:
                 desc = resolve1(resolve1(resolve1(f["DescendantFonts"])[0]).get("FontDescriptor"))
@@ -66,13 +69,15 @@ def _known_name(raw_name: bytes, descents: dict[str, float]) -> str:
     return raw_name.decode("latin-1")
 
 
+def object_types(page) -> set[int]:
+    return {obj.type for obj in page.get_objects(max_depth=1)}
+
+
 def page_chars(page, descents: dict[str, float]) -> list[dict] | None:
-    """pdfplumber-like char dicts of a pdfium page, or None when the page does not qualify."""
+    """pdfplumber-like char dicts of a pdfium page, or None when a character does not qualify."""
     import pypdfium2.raw as raw
 
     if page.get_rotation() != 0:
-        return None
-    if any(obj.type != TEXT_OBJECT for obj in page.get_objects(max_depth=1)):
         return None
     _, height = page.get_size()
     textpage = page.get_textpage()

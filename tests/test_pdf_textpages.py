@@ -1,4 +1,4 @@
-"""Pages of pure text read through pdfium give the same lines as pdfplumber's reading."""
+"""Pages read from pdfium's objects give the same lines and tables as pdfplumber's own parse."""
 from __future__ import annotations
 
 import io
@@ -17,11 +17,25 @@ def _both(path: Path):
     data = path.read_bytes()
     fast = pdf_mod.open_pdfium(data)
     out = []
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        for page in pdf.pages:
-            out.append((page.page_number, pdf_mod.text_only_page(fast, page), pdf_mod.read_page(page)))
+    # Two parses: the fast path hands its objects to the pdfplumber page it is given.
+    with pdfplumber.open(io.BytesIO(data)) as pdf, pdfplumber.open(io.BytesIO(data)) as ref:
+        for page, ref_page in zip(pdf.pages, ref.pages):
+            out.append((page.page_number, pdf_mod.text_only_page(fast, page), pdf_mod.read_page(ref_page)))
     fast.close()
     return out
+
+
+def _close(a, b, attrs) -> bool:
+    return all(abs(getattr(a, k) - getattr(b, k)) < 0.05 for k in attrs)
+
+
+def _same_tables(a, b) -> bool:
+    """Same tables: same cells (text, box within 0.05 pt), same loose lines."""
+    return len(a.tables) == len(b.tables) and all(
+        _close(s, t, ("x0", "top", "x1", "bottom")) and len(s.cells) == len(t.cells)
+        and all(c.text == d.text and _close(c, d, ("x0", "top", "x1", "bottom")) for c, d in zip(s.cells, t.cells))
+        and [ln.text for ln in s.loose_lines] == [ln.text for ln in t.loose_lines]
+        for s, t in zip(a.tables, b.tables))
 
 
 def _same_lines(a, b) -> bool:
@@ -56,23 +70,44 @@ def test_every_text_only_page_reads_the_same_lines_as_pdfplumber(pages):
                 continue
             compared += 1
             assert _same_lines(fast, slow), f"{name} page {number}"
-            assert fast.furniture == slow.furniture and not slow.tables
-    assert compared >= 2  # the county sample's narrative pages at least
+            assert _same_tables(fast, slow), f"{name} page {number}: tables differ"
+            assert fast.furniture == slow.furniture
+    with_tables = sum(1 for triples in pages.values() for _, fast, slow in triples if fast is not None and slow.tables)
+    assert compared >= 2 and with_tables >= 2  # the county sample's text and table pages at least
 
 
-def test_pages_with_tables_or_without_text_take_the_pdfplumber_path(pages):
+def test_pages_without_text_take_the_pdfplumber_path(pages):
     for name, triples in pages.items():
         for number, fast, slow in triples:
-            if slow.tables or not slow.has_text:
+            if not slow.has_text:
                 assert fast is None, f"{name} page {number}"
     scan = pages["sample-2021-scan.pdf"]
     assert all(fast is None for _, fast, _ in scan)  # image pages: OCR decides, not pdfium
 
 
-def test_a_reader_run_is_unchanged_by_the_fast_path(monkeypatch):
-    path = ROOT / "data" / "samples" / "sample-2021-county.pdf"
-    fast_doc = pdf_mod.READER.read(path.read_bytes(), str(path))
-    monkeypatch.setattr(pdf_mod, "open_pdfium", lambda data: None)
-    slow_doc = pdf_mod.READER.read(path.read_bytes(), str(path))
-    assert [(type(b).__name__, getattr(b, "text", None)) for b in fast_doc.blocks] == \
-        [(type(b).__name__, getattr(b, "text", None)) for b in slow_doc.blocks]
+def _blocks(doc):
+    out = []
+    for b in doc.blocks:
+        if hasattr(b, "cells"):
+            out.append(("table", b.pages, [(c.text, c.row, c.col, c.rowspan, c.colspan, c.page) for c in b.cells]))
+        else:
+            out.append(("paragraph", b.page, b.text, getattr(b, "style", None)))
+    return out
+
+
+def test_whole_documents_are_unchanged_by_the_fast_path(monkeypatch, request):
+    """Every PDF of the samples and the corpus: the same blocks (paragraphs with their styles,
+    tables cell for cell) with and without pdfium."""
+    try:
+        shared = request.getfixturevalue("shared_dir")
+    except pytest.skip.Exception:
+        shared = None
+    for path in _pdfs(shared):
+        if path.name.endswith("-scan.pdf"):
+            continue  # OCR, the same either way and slow
+        data = path.read_bytes()
+        fast_doc = pdf_mod.READER.read(data, str(path))
+        with monkeypatch.context() as m:
+            m.setattr(pdf_mod, "open_pdfium", lambda data: None)
+            slow_doc = pdf_mod.READER.read(data, str(path))
+        assert _blocks(fast_doc) == _blocks(slow_doc), path.name
