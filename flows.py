@@ -150,16 +150,15 @@ _hooks: dict[str, Callable | None] = {"on_start": None, "on_report": None}
 
 
 def _chunks(groups: list[list[Input]], size: int) -> list[list[list[Input]]]:
-    out, cur, n = [], [], 0
-    for g in groups:
-        cur.append(g)
-        n += len(g)
-        if n >= size:
-            out.append(cur)
-            cur, n = [], 0
-    if cur:
-        out.append(cur)
-    return out
+    """About ``size`` documents per chunk, dealt round robin: inputs come sorted by path, so
+    consecutive chunks would put all the PDFs (10x the cost of an HTML report) in the last
+    chunks and leave the other workers idle at the end."""
+    total = sum(len(g) for g in groups)
+    n = max(1, -(-total // max(1, size)))
+    out: list[list[list[Input]]] = [[] for _ in range(n)]
+    for i, g in enumerate(groups):
+        out[i % n].append(g)
+    return [c for c in out if c]
 
 
 def _stream(chunks, submit, window: int):
@@ -208,7 +207,8 @@ def extract_reports(paths: list[str], out: str, chunk_size: int = DEFAULT_CHUNK,
     cache.mkdir(parents=True, exist_ok=True)
     counts = {"cached": 0, "extracted": 0, "tasks": 0}
     if isolate:  # a worker process per chunk: fewer, larger chunks (still >= 2 per task slot)
-        chunk_size = max(chunk_size, min(ISOLATED_CHUNK_MAX, len(inputs) // max(1, 2 * window)))
+        # rounded up: a whole number of rounds over the task slots, no lone last chunk
+        chunk_size = max(chunk_size, min(ISOLATED_CHUNK_MAX, -(-len(inputs) // max(1, 2 * window))))
 
     def submit(chunk):
         counts["tasks"] += 1

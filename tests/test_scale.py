@@ -96,3 +96,14 @@ def test_flow_keeps_a_bounded_window_of_chunks_in_flight():
     assert [c for c, _, _ in got] == chunks  # in order
     assert peak["n"] <= 3
     assert got[-1][1] is None and isinstance(got[-1][2], RuntimeError)
+
+
+def test_chunks_spread_the_slow_formats_over_every_chunk():
+    """Inputs come sorted by path (all PDFs last): every chunk gets its share of them."""
+    import flows
+
+    groups = [[f"r{i:03d}.html"] for i in range(90)] + [[f"r{i:03d}.pdf"] for i in range(10)]
+    chunks = flows._chunks(groups, 25)
+    assert len(chunks) == 4 and all(20 <= sum(len(g) for g in c) <= 30 for c in chunks)
+    assert sorted(g[0] for c in chunks for g in c) == sorted(g[0] for g in groups)  # each once
+    assert all(sum(g[0].endswith(".pdf") for g in c) >= 2 for c in chunks)
