@@ -187,48 +187,6 @@ def open_pdfium(data: bytes):
         return None
 
 
-def text_only_page(fast, page) -> PageContent | None:
-    """A page read from pdfium's objects instead of pdfminer's parse, or None (the caller then
-    reads it with ``read_page``). Pure text: lines straight from the characters; text and ruling:
-    the objects handed to pdfplumber, which finds the tables as usual (extractors/pdf_paths.py).
-    Images, forms and shadings, odd fonts or glyphs: None."""
-    from extractors.pdf_paths import PATH_OBJECT, page_paths
-    from extractors.pdf_textpages import TEXT_OBJECT, font_descents, object_types, page_chars, text_lines
-
-    if fast is None or tuple(page.bbox) != (0, 0, page.width, page.height):
-        return None
-    descents = font_descents(page)
-    if descents is None:
-        return None
-    from pdfminer.pdftypes import resolve1
-
-    for stream in page.page_obj.contents:  # inflated through the capped zlib: bombs still stop
-        resolve1(stream).get_data()
-    pg = fast[page.page_number - 1]
-    try:
-        w, h = pg.get_size()
-        types = object_types(pg)
-        if abs(w - float(page.width)) > 0.01 or abs(h - float(page.height)) > 0.01 or types - {TEXT_OBJECT, PATH_OBJECT}:
-            return None
-        chars = page_chars(pg, descents)
-        paths = page_paths(pg, float(page.height)) if PATH_OBJECT in types else {}
-    finally:
-        pg.close()
-    if not chars or has_overprint(chars) or paths is None:
-        return None  # no text (a blank or scanned page), fake bold, or a path we cannot mirror
-    if any(paths.values()):
-        for objs in [chars, *paths.values()]:
-            for o in objs:
-                o["page_number"] = page.page_number
-        page._objects = {"char": chars, **{k: v for k, v in paths.items() if v}}  # pdfplumber's cache
-        return read_page(page)
-    content = PageContent(page.page_number, float(page.height), has_text=True)
-    for raw in text_lines(chars, float(page.width), float(page.height)):
-        if raw["text"].strip():
-            _place_line(content, _line_from(raw, page.page_number))
-    return content
-
-
 def _place_line(content: PageContent, line: Line) -> None:
     """A text line goes to the page furniture (page number), a table's loose lines, or the text."""
     zone = FURNITURE_ZONE * content.height
@@ -471,6 +429,8 @@ class PdfReader:
         return bool(m) and b"<" not in data[:m.start()]
 
     def read(self, data: bytes, source: str) -> Document:
+        from extractors.pdf_textpages import pdfium_page
+
         pdf, n_pages = _open(data, source)
         fast = None
         try:
@@ -482,7 +442,7 @@ class PdfReader:
             fast = open_pdfium(data)
             for page in pdf.pages:
                 try:
-                    pages.append(text_only_page(fast, page) or read_page(page))
+                    pages.append(pdfium_page(fast, page) or read_page(page))
                 except MemoryError:
                     raise
                 except Exception as exc:

@@ -1,16 +1,17 @@
-"""Pages of pure text read through pdfium: the same characters as pdfplumber, at a fraction of the cost.
+"""PDF pages read from pdfium's objects (``pdfium_page``): what pdfplumber would see, without pdfminer.
 
-pdfplumber's page parse (pdfminer in Python) is three quarters of the cost of reading a PDF, and
-most pages of a report are narrative: no ruling, no image, nothing but text. For such a page
-pdfium (C++, already a dependency for OCR rendering) gives every character with its loose box
-(the font's ascent/descent, as pdfminer computes it), font size and font name in ~5 ms, and
-pdfplumber's own line builder (``chars_to_textmap``) turns them into lines exactly as
-``page.extract_text_lines`` would. A page qualifies only when every check holds; otherwise it
-is read by pdfplumber as before:
-- every page object is text (no path: ruling or a table; no image or form: maybe a scan);
-- upright (rotation 0), and every character has a Unicode mapping (pdfminer would say "(cid:n)");
-- no glyph printed twice (fake bold), which the pdfplumber path de-duplicates.
-tests/test_pdf_textpages.py checks the lines equal pdfplumber's on every text page of the corpus.
+pdfminer's page parse (Python) is three quarters of the cost of reading a PDF. pdfium (C++,
+already a dependency for OCR rendering) gives each character's origin, effective size and font;
+with the font descriptor's descent (read from the page's resources, as pdfminer does) that is
+pdfminer's own character box. Ruling comes from extractors/pdf_paths.py. A pure text page goes
+to pdfplumber's line builder (``chars_to_textmap``); a page with ruling hands the objects to
+pdfplumber's page, whose table finder and text tools then run unchanged. A page keeps the
+pdfminer path unless every check holds:
+- only text and path objects (an image or form may be a scan, a shading is not ruling);
+- upright (rotation 0, upright text matrices), MediaBox at the origin;
+- every font horizontal and not Type3, every character mapped to Unicode (pdfminer would say
+  "(cid:n)"); no glyph printed twice (fake bold), which the pdfminer path de-duplicates.
+tests/test_pdf_textpages.py compares lines, tables and whole documents with the pdfminer reading.
 """
 from __future__ import annotations
 
@@ -127,3 +128,45 @@ def text_lines(chars: list[dict], width: float, height: float) -> list[dict]:
     """``page.extract_text_lines(return_chars=True, strip=True)`` over these chars."""
     tm = chars_to_textmap(chars, layout_bbox=(0, 0, width, height), layout_width=width, layout_height=height)
     return tm.extract_text_lines(strip=True, return_chars=True)
+
+
+def pdfium_page(fast, page) -> PageContent | None:
+    """A page read from pdfium's objects instead of pdfminer's parse, or None (the caller then
+    reads it with ``read_page``). Pure text: lines straight from the characters; text and ruling:
+    the objects handed to pdfplumber, which finds the tables as usual (extractors/pdf_paths.py).
+    Images, forms and shadings, odd fonts or glyphs: None."""
+    from extractors.pdf import PageContent, _line_from, _place_line, has_overprint, read_page
+    from extractors.pdf_paths import PATH_OBJECT, page_paths
+
+    if fast is None or tuple(page.bbox) != (0, 0, page.width, page.height):
+        return None
+    descents = font_descents(page)
+    if descents is None:
+        return None
+    from pdfminer.pdftypes import resolve1
+
+    for stream in page.page_obj.contents:  # inflated through the capped zlib: bombs still stop
+        resolve1(stream).get_data()
+    pg = fast[page.page_number - 1]
+    try:
+        w, h = pg.get_size()
+        types = object_types(pg)
+        if abs(w - float(page.width)) > 0.01 or abs(h - float(page.height)) > 0.01 or types - {TEXT_OBJECT, PATH_OBJECT}:
+            return None
+        chars = page_chars(pg, descents)
+        paths = page_paths(pg, float(page.height)) if PATH_OBJECT in types else {}
+    finally:
+        pg.close()
+    if not chars or has_overprint(chars) or paths is None:
+        return None  # no text (a blank or scanned page), fake bold, or a path we cannot mirror
+    if any(paths.values()):
+        for objs in [chars, *paths.values()]:
+            for o in objs:
+                o["page_number"] = page.page_number
+        page._objects = {"char": chars, **{k: v for k, v in paths.items() if v}}  # pdfplumber's cache
+        return read_page(page)
+    content = PageContent(page.page_number, float(page.height), has_text=True)
+    for raw in text_lines(chars, float(page.width), float(page.height)):
+        if raw["text"].strip():
+            _place_line(content, _line_from(raw, page.page_number))
+    return content

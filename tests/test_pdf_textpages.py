@@ -8,6 +8,7 @@ import pdfplumber
 import pytest
 
 from extractors import pdf as pdf_mod
+from extractors.pdf_textpages import pdfium_page
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,7 +21,7 @@ def _both(path: Path):
     # Two parses: the fast path hands its objects to the pdfplumber page it is given.
     with pdfplumber.open(io.BytesIO(data)) as pdf, pdfplumber.open(io.BytesIO(data)) as ref:
         for page, ref_page in zip(pdf.pages, ref.pages):
-            out.append((page.page_number, pdf_mod.text_only_page(fast, page), pdf_mod.read_page(ref_page)))
+            out.append((page.page_number, pdfium_page(fast, page), pdf_mod.read_page(ref_page)))
     fast.close()
     return out
 
@@ -62,7 +63,7 @@ def pages(request):
     return {p.name: _both(p) for p in _pdfs(shared)}
 
 
-def test_every_text_only_page_reads_the_same_lines_as_pdfplumber(pages):
+def test_every_pdfium_page_reads_the_same_lines_and_tables_as_pdfminer(pages):
     compared = 0
     for name, triples in pages.items():
         for number, fast, slow in triples:
