@@ -151,12 +151,17 @@ def has_overprint(chars: list[dict], tol: int = 1) -> bool:
     return False
 
 
+def without_fake_bold(page):
+    """Fake bold is the same glyph printed twice, a hair apart: one printed character.
+    pdfplumber's dedupe costs more than table finding, so it runs only where a twin exists."""
+    if has_overprint(page.chars):
+        return page.dedupe_chars(tolerance=1, extra_attrs=("size",))
+    return page
+
+
 def read_page(page) -> PageContent:
     number = page.page_number
-    # Fake bold is the same glyph printed twice, a hair apart: one printed character.
-    # pdfplumber's dedupe costs more than table finding, so it runs only where a twin exists.
-    if has_overprint(page.chars):
-        page = page.dedupe_chars(tolerance=1, extra_attrs=("size",))
+    page = without_fake_bold(page)
     content = PageContent(number, float(page.height))
     # "(cid:123)" is what pdfminer gives for glyphs it cannot map to Unicode: not a text layer.
     visible = [c["text"] for c in page.chars if c["text"].strip()]
@@ -177,7 +182,7 @@ def read_page(page) -> PageContent:
 
 
 def open_pdfium(data: bytes):
-    """The same PDF in pdfium, for its pages of pure text (extractors/pdf_textpages.py); None
+    """The same PDF in pdfium, for reading pages from its objects (extractors/pdf_textpages.py); None
     when pdfium cannot open it (the pdfplumber path reads every page then)."""
     try:
         import pypdfium2 as pdfium

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 
 from extractors.document import Table
-from extractors.pdf import has_overprint
+from extractors.pdf import without_fake_bold
 from extractors.pdf_tables import PageTable, RawCell, build_table, can_continue, cluster
 
 METHOD = "pdfplumber-default-finder+words"
@@ -56,9 +56,7 @@ def read_tables(data: bytes, pages: list[int]) -> list[Table]:
             if 1 <= number <= len(pdf.pages):
                 page = pdf.pages[number - 1]
                 try:
-                    if has_overprint(page.chars):  # fake bold, as in the first reading
-                        page = page.dedupe_chars(tolerance=1, extra_attrs=("size",))
-                    parts.extend(_page_tables(page))
+                    parts.extend(_page_tables(without_fake_bold(page)))  # as in the first reading
                 finally:
                     page.close()
     tables, run = [], []

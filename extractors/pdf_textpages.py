@@ -3,22 +3,19 @@
 pdfminer's page parse (Python) is three quarters of the cost of reading a PDF. pdfium (C++,
 already a dependency for OCR rendering) gives each character's origin, effective size and font;
 with the font descriptor's descent (read from the page's resources, as pdfminer does) that is
-pdfminer's own character box. Ruling comes from extractors/pdf_paths.py. A pure text page goes
-to pdfplumber's line builder (``chars_to_textmap``); a page with ruling hands the objects to
-pdfplumber's page, whose table finder and text tools then run unchanged. A page keeps the
+pdfminer's own character box. Ruling comes from extractors/pdf_paths.py. The objects are handed
+to pdfplumber's page, whose table finder and text tools then run unchanged. A page keeps the
 pdfminer path unless every check holds:
 - only text and path objects (an image or form may be a scan, a shading is not ruling);
 - upright (rotation 0, upright text matrices), MediaBox at the origin;
 - every font horizontal and not Type3, every character mapped to Unicode (pdfminer would say
-  "(cid:n)"); no glyph printed twice (fake bold), which the pdfminer path de-duplicates.
+  "(cid:n)").
 tests/test_pdf_textpages.py compares lines, tables and whole documents with the pdfminer reading.
 """
 from __future__ import annotations
 
 import ctypes
 import re
-
-from pdfplumber.utils.text import chars_to_textmap
 
 TEXT_OBJECT = 1  # FPDF_PAGEOBJ_TEXT
 SUBSET_RE = re.compile(r"^[A-Z]{6}\+")
@@ -124,18 +121,11 @@ def page_chars(page, descents: dict[str, float]) -> list[dict] | None:
         textpage.close()
 
 
-def text_lines(chars: list[dict], width: float, height: float) -> list[dict]:
-    """``page.extract_text_lines(return_chars=True, strip=True)`` over these chars."""
-    tm = chars_to_textmap(chars, layout_bbox=(0, 0, width, height), layout_width=width, layout_height=height)
-    return tm.extract_text_lines(strip=True, return_chars=True)
-
-
-def pdfium_page(fast, page) -> PageContent | None:
+def pdfium_page(fast, page):
     """A page read from pdfium's objects instead of pdfminer's parse, or None (the caller then
-    reads it with ``read_page``). Pure text: lines straight from the characters; text and ruling:
-    the objects handed to pdfplumber, which finds the tables as usual (extractors/pdf_paths.py).
-    Images, forms and shadings, odd fonts or glyphs: None."""
-    from extractors.pdf import PageContent, _line_from, _place_line, has_overprint, read_page
+    reads it as usual). The objects fill pdfplumber's object cache of ``page``, and
+    ``read_page`` runs unchanged on them: fake bold, table finding and lines as for any page."""
+    from extractors.pdf import read_page
     from extractors.pdf_paths import PATH_OBJECT, page_paths
 
     if fast is None or tuple(page.bbox) != (0, 0, page.width, page.height):
@@ -157,16 +147,10 @@ def pdfium_page(fast, page) -> PageContent | None:
         paths = page_paths(pg, float(page.height)) if PATH_OBJECT in types else {}
     finally:
         pg.close()
-    if not chars or has_overprint(chars) or paths is None:
-        return None  # no text (a blank or scanned page), fake bold, or a path we cannot mirror
-    if any(paths.values()):
-        for objs in [chars, *paths.values()]:
-            for o in objs:
-                o["page_number"] = page.page_number
-        page._objects = {"char": chars, **{k: v for k, v in paths.items() if v}}  # pdfplumber's cache
-        return read_page(page)
-    content = PageContent(page.page_number, float(page.height), has_text=True)
-    for raw in text_lines(chars, float(page.width), float(page.height)):
-        if raw["text"].strip():
-            _place_line(content, _line_from(raw, page.page_number))
-    return content
+    if not chars or paths is None:
+        return None  # no text (a blank or scanned page: OCR decides), or a path we cannot mirror
+    for objs in [chars, *paths.values()]:
+        for o in objs:
+            o["page_number"] = page.page_number
+    page._objects = {"char": chars, **{k: v for k, v in paths.items() if v}}  # pdfplumber's cache
+    return read_page(page)

@@ -18,7 +18,6 @@ from pipeline.columns import as_objects
 from pipeline.near_duplicates import THRESHOLD, jaccard, near_duplicates, shingles
 from schemas.keys import APPLICANTS
 
-SIMILAR_SECTION_THRESHOLD = THRESHOLD
 _YOY = re.compile(r"(收到|受理|新收)[^。；;]*?(\d+)\s*件[^。；;]*?同比(上升|增长|增加|下降|减少)\s*(\d+(?:\.\d+)?)\s*%")
 
 
@@ -179,7 +178,7 @@ def similar_sections(reps: _Reports, sections: _Sections, numbers=(5, 1)) -> lis
             if a is None or b is None or len(b) < 40:
                 continue
             score = similarity(a, b)
-            if score >= SIMILAR_SECTION_THRESHOLD:
+            if score >= THRESHOLD:
                 out.append(_finding(cur["report_id"], f"cross_year_similar_section_{n}", "warning",
                                     f"第{n}部分与上一年报告几乎相同（相似度 {score:.2f}）",
                                     {"score": round(score, 3), "this_year": _src(cur), "last_year": _src(prev),

@@ -193,9 +193,8 @@ STEP_MODULES = ("pipeline.run", "extractors.pdf", "extractors.pdf_tables", "extr
                 "extractors.text", "extractors.doc", "extractors.ocr", "extractors.normalise",
                 "extractors.glued", "extractors.claims", "extractors.legacy", "pipeline.validate",
                 "pdfplumber", "pypdf", "docx", "lxml.html", "lxml.etree",
-                # Everything a worker imports lazily, imported before any fork: a worker forked
-                # from a Prefect task thread while another thread held an import lock waits on
-                # that lock forever (seen as one document hitting the 300 s cap in the flow).
+                # Everything a worker imports lazily: imported once in the parent (or the fork
+                # server, flows.py), not again in every worker.
                 "extractors.pdf_textpages", "extractors.pdf_second", "extractors.ocr_fix",
                 "pipeline.second_reading", "pdfplumber.utils.text", "pdfminer.pdftypes",
                 "pypdfium2", "pypdfium2.raw", "numpy",

@@ -81,11 +81,6 @@ def _key(f: Finding) -> tuple:
     return f.rule, tuple(sorted(map(tuple, f.cells)))
 
 
-def _involved(report: Report, f: Finding) -> list[Value]:
-    cells = {tuple(c) for c in f.cells}
-    return [v for v in report.values if v.table == f.table and (v.row, v.col) in cells]
-
-
 def _cells_of(report: Report, table: str) -> dict[tuple[str, str], Value]:
     return {(v.row, v.col): v for v in report.values if v.table == table}
 
@@ -108,7 +103,8 @@ def check(report: Report, doc: Document, data: bytes) -> None:
         for f in errors:
             f.evidence["second_reading"] = "not run (XXGK_SECOND_READING=off)"
         return
-    use_ocr = chosen == "ocr" or any(v.method == "ocr" for f in errors for v in _involved(report, f))
+    use_ocr = chosen == "ocr" or any(getattr(_cells_of(report, f.table).get(tuple(c)), "method", None) == "ocr"
+                                     for f in errors for c in f.cells)
     try:
         second_doc, method = _second_document(doc, data, _pages_of(report, errors), use_ocr)
         second = normalise(second_doc)

@@ -112,3 +112,28 @@ def test_whole_documents_are_unchanged_by_the_fast_path(monkeypatch, request):
             m.setattr(pdf_mod, "open_pdfium", lambda data: None)
             slow_doc = pdf_mod.READER.read(data, str(path))
         assert _blocks(fast_doc) == _blocks(slow_doc), path.name
+
+
+def test_fake_bold_ruling_and_white_boxes_read_the_same_through_pdfium():
+    """Drawn pages (tests/test_pdf_reader.py): a glyph printed twice, a ruled grid with WPS-style
+    white boxes behind the text. pdfium reads them, and the reading equals pdfminer's."""
+    from test_pdf_reader import Page, make_pdf
+
+    p = Page().text(72, 80, "一、总体情况").text(72.4, 80, "一、总体情况")
+    for r in range(4):
+        p.hline(72, 472, 120 + 30 * r)
+        p.white_box(74, 122 + 30 * r, 170, 140 + 30 * r)
+    for x in (72, 172, 272, 372, 472):
+        p.vline(x, 120, 210)
+    for r, label in enumerate(("自然人", "商业企业", "总计")):
+        p.text(76, 126 + 30 * r, label)
+        for c in range(3):
+            p.text(176 + 100 * c, 126 + 30 * r, str(10 * r + c))
+    data = make_pdf([p])
+    fast_doc = pdf_mod.open_pdfium(data)
+    with pdfplumber.open(io.BytesIO(data)) as pdf, pdfplumber.open(io.BytesIO(data)) as ref:
+        fast, slow = pdfium_page(fast_doc, pdf.pages[0]), pdf_mod.read_page(ref.pages[0])
+    fast_doc.close()
+    assert fast is not None and slow.tables
+    assert [ln.text for ln in fast.lines] == ["一、总体情况"]  # the twin glyphs are one line
+    assert _same_lines(fast, slow) and _same_tables(fast, slow)
